@@ -1,0 +1,1 @@
+"""The rules, pure: no I/O, no framework, no clock (time is always passed in)."""

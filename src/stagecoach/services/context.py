@@ -1,0 +1,35 @@
+"""The context of one unit of work: its connection, the account's catalog and the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from stagecoach.domain.catalog import Catalog
+from stagecoach.store import ids
+from stagecoach.store.catalog import load_catalog
+
+
+@dataclass
+class Ctx:
+    conn: Connection
+    catalog: Catalog
+    now: int
+    ops: list[int] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, conn: Connection, account_id: int, now: int) -> Ctx:
+        return cls(conn, load_catalog(conn, account_id), now)
+
+    @property
+    def account_id(self) -> int:
+        return self.catalog.account_id
+
+    def new_op(self) -> int:
+        op = ids.take_one(self.conn, self.account_id, "op")
+        self.ops.append(op)
+        return op
+
+    def reload_catalog(self) -> None:
+        self.catalog = load_catalog(self.conn, self.account_id)

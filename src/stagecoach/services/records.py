@@ -1,0 +1,179 @@
+"""Creating, updating and archiving records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from stagecoach.domain import normalize
+from stagecoach.domain.creation import initial_stage
+from stagecoach.domain.errors import DomainError, NotFound
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.sources import Source, SourceType
+from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write
+from stagecoach.services import automation, writes
+from stagecoach.services.associations import AssociationRequest, associate, validate
+from stagecoach.services.context import Ctx
+from stagecoach.services.writes import ItemResult, ItemWrite
+from stagecoach.store import history, ids, records, stage_moves
+from stagecoach.store.records import RecordRow
+from stagecoach.store.schema import records as records_table
+
+C, CO = ObjectType.CONTACT, ObjectType.COMPANY
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    properties: Mapping[str, str | None]
+    # (to type, to id, association type ids; empty for the default type)
+    associations: Sequence[tuple[ObjectType, int, tuple[int, ...]]] = ()
+    # The stage the source itself implies (a form's stage, Lead for an integration).
+    source_stage: str | None = None
+
+
+def create(
+    ctx: Ctx,
+    object_type: ObjectType,
+    inputs: Sequence[NewRecord],
+    source: Source,
+    options: WriteOptions = WriteOptions(),
+) -> list[ItemResult]:
+    """Create records in one step; invalid inputs are reported, valid ones created."""
+    op = ctx.new_op()
+    results: list[ItemResult | None] = [None] * len(inputs)
+    planned: list[tuple[int, RecordRow | None, WritePlan]] = []
+    for i, item in enumerate(inputs):
+        try:
+            plan = plan_write(ctx.catalog, object_type, {}, item.properties, source,
+                              WriteOptions(options.migration, options.system, creating=True))
+        except DomainError as exc:
+            results[i] = ItemResult(None, exc)
+            continue
+        planned.append((i, None, plan))
+    for i, err in _association_errors(ctx, object_type, inputs, planned).items():
+        results[i] = ItemResult(None, err)
+    for i, err in writes.check_unique_emails(ctx, object_type, planned).items():
+        results[i] = ItemResult(None, err)
+    planned = [p for p in planned if results[p[0]] is None]
+
+    new_ids = ids.take(ctx.conn, ctx.account_id, "record", len(planned))
+    records.insert(ctx.conn, ctx.account_id, object_type, [
+        {"id": rid, "created_at": ctx.now,
+         "values": {k: v for k, v in plan.changes.items() if v is not None}}
+        for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
+    ])
+    history.append(ctx.conn, ctx.account_id, [
+        history.NewVersion(object_type, rid, name, new, old, source)
+        for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
+        for name, new, old in plan.versions
+    ], ctx.now, op)
+    if object_type.has_lifecycle:
+        _initial_stages(ctx, object_type, op, inputs, planned, new_ids, source)
+    requests = [
+        AssociationRequest(object_type, rid, to_type, to_id, types)
+        for rid, (i, _, _) in zip(new_ids, planned, strict=True)
+        for to_type, to_id, types in inputs[i].associations
+    ]
+    if requests:
+        associate(ctx, requests, source, op=op)
+    if object_type is C and ctx.catalog.settings.auto_associate_companies_by_domain:
+        _associate_by_domain(ctx, op, [
+            (rid, plan.changes.get("email"), inputs[i])
+            for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
+        ])
+    for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
+        results[i] = ItemResult(rid, None, plan.ignored)
+    automation.settle(ctx, op)
+    return [r if r is not None else ItemResult(None) for r in results]
+
+
+def _association_errors(
+    ctx: Ctx, object_type: ObjectType, inputs: Sequence[NewRecord],
+    planned: Sequence[tuple[int, RecordRow | None, WritePlan]],
+) -> dict[int, DomainError]:
+    """The first invalid association of each input (the new record itself is not there
+    yet, so only the types and the far side are checked)."""
+    reqs = [
+        (i, AssociationRequest(object_type, 0, to_type, to_id, types))
+        for i, _, _ in planned
+        for to_type, to_id, types in inputs[i].associations
+    ]
+    out: dict[int, DomainError] = {}
+    checked = validate(ctx, [r for _, r in reqs], check_from=False)
+    for (i, _), err in zip(reqs, checked, strict=True):
+        if err is not None:
+            out.setdefault(i, err)
+    return out
+
+
+def _initial_stages(
+    ctx: Ctx, object_type: ObjectType, op: int, inputs: Sequence[NewRecord],
+    planned: Sequence[tuple[int, RecordRow | None, WritePlan]], new_ids: Sequence[int],
+    source: Source,
+) -> None:
+    moves = []
+    for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
+        given = plan.stage[0] if plan.stage else None
+        stage, stage_source = initial_stage(given, source, ctx.catalog.settings,
+                                            ctx.catalog.stages, inputs[i].source_stage)
+        if stage:
+            moves.append(stage_moves.Move(object_type, rid, stage, False, stage_source))
+    if moves:
+        stage_moves.stage_rows(ctx.conn, ctx.account_id, op, moves)
+        stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, ctx.catalog.stages)
+
+
+def _associate_by_domain(
+    ctx: Ctx, op: int, contacts: Sequence[tuple[int, str | None, NewRecord]]
+) -> None:
+    """Rule 27: a contact created with a company email joins that company (created when
+    missing), as primary when it has no primary company."""
+    by_domain: dict[str, list[tuple[int, bool]]] = {}
+    for rid, email, item in contacts:
+        if not email:
+            continue
+        domain = normalize.company_domain_of(email)
+        if domain is None:
+            continue
+        has_primary = any(t is CO and 1 in types for t, _, types in item.associations)
+        by_domain.setdefault(domain, []).append((rid, has_primary))
+    if not by_domain:
+        return
+    found = records.find_by(ctx.conn, ctx.account_id, CO, "domain", list(by_domain))
+    missing = [d for d in by_domain if d not in found]
+    company_of = {d: r.id for d, r in found.items()}
+    if missing:
+        made = create(ctx, CO, [NewRecord({"domain": d, "name": d}) for d in missing],
+                      Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
+                             "automatic company association by email domain"))
+        company_of.update({d: r.record_id for d, r in zip(missing, made, strict=True)
+                           if r.record_id is not None})
+    requests = [
+        AssociationRequest(C, rid, CO, company_of[d], () if has_primary else (1,))
+        for d, contacts_ in by_domain.items() if d in company_of
+        for rid, has_primary in contacts_
+    ]
+    associate(ctx, requests, Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
+                                    "automatic company association by email domain"), op=op)
+
+
+def update_many(
+    ctx: Ctx, object_type: ObjectType, items: Sequence[ItemWrite], source: Source,
+    options: WriteOptions = WriteOptions(),
+) -> list[ItemResult]:
+    return writes.write(ctx, object_type, items, source, options)
+
+
+def archive(ctx: Ctx, object_type: ObjectType, record_ids: Sequence[int]) -> list[int]:
+    """Archive (soft-delete) records; returns the ids that were live. History is kept."""
+    live = records.load(ctx.conn, ctx.account_id, object_type, record_ids)
+    if live:
+        t = records_table.c
+        ctx.conn.execute(
+            update(records_table)
+            .where(records.account_scope(ctx.account_id, object_type), t.id.in_(list(live)))
+            .values(archived=True, archived_at=ctx.now, updated_at=ctx.now)
+        )
+    return sorted(live)

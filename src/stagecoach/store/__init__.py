@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, migrations, queries and set-based forms of the rules."""

@@ -1,0 +1,176 @@
+"""Association rows, both directions stored, and their append-only log."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, delete, or_, select, tuple_
+
+from stagecoach.domain import associations as atypes
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.sources import Source
+from stagecoach.store import ids as id_alloc
+from stagecoach.store.schema import association_history, associations
+from stagecoach.store.upsert import insert_ignore
+
+A = associations.c
+
+
+@dataclass(frozen=True)
+class Link:
+    """One association of one type, in the direction it was asked for."""
+
+    from_type: ObjectType
+    from_id: int
+    to_type: ObjectType
+    to_id: int
+    type_id: int
+
+
+def _expand(link: Link) -> list[Link]:
+    """The rows one association needs: its type, the unlabelled type, and both inverses."""
+    u = atypes.unlabelled(link.from_type, link.to_type)
+    out = {link.type_id, u.id}
+    rows = [Link(link.from_type, link.from_id, link.to_type, link.to_id, tid) for tid in out]
+    rows += [
+        Link(link.to_type, link.to_id, link.from_type, link.from_id, atypes.BY_ID[tid].inverse_id)
+        for tid in out
+    ]
+    return rows
+
+
+def existing(conn: Connection, account_id: int, links: Sequence[Link]) -> set[Link]:
+    if not links:
+        return set()
+    rows = conn.execute(
+        select(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).where(
+            A.account_id == account_id,
+            tuple_(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).in_(
+                [(int(x.from_type), x.from_id, int(x.to_type), x.to_id, x.type_id)
+                 for x in links]
+            ),
+        )
+    ).all()
+    return {Link(ObjectType(r[0]), r[1], ObjectType(r[2]), r[3], r[4]) for r in rows}
+
+
+def current_primaries(
+    conn: Connection, account_id: int, from_type: ObjectType, type_id: int, from_ids: Iterable[int]
+) -> dict[int, int]:
+    ids = sorted(set(from_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(A.from_id, A.to_id).where(
+            A.account_id == account_id, A.from_type == int(from_type), A.type_id == type_id,
+            A.from_id.in_(ids),
+        )
+    ).all()
+    return {r.from_id: r.to_id for r in rows}
+
+
+def add(
+    conn: Connection, account_id: int, links: Sequence[Link], now: int, op_id: int,
+    source: Source,
+) -> list[int]:
+    """Create associations; returns the log ids of what was really added."""
+    wanted: list[Link] = []
+    for link in links:
+        wanted.extend(_expand(link))
+    have = existing(conn, account_id, wanted)
+    new = list(dict.fromkeys(x for x in wanted if x not in have))
+    insert_ignore(conn, associations, [
+        {"account_id": account_id, "from_type": int(x.from_type), "from_id": x.from_id,
+         "to_type": int(x.to_type), "to_id": x.to_id, "type_id": x.type_id, "created_at": now}
+        for x in new
+    ])
+    return _log(conn, account_id, new, "add", now, op_id, source)
+
+
+def remove(
+    conn: Connection, account_id: int, links: Sequence[Link], now: int, op_id: int,
+    source: Source,
+) -> list[int]:
+    """Remove exactly these association types (both directions)."""
+    rows: list[Link] = []
+    for x in links:
+        rows.append(x)
+        rows.append(Link(x.to_type, x.to_id, x.from_type, x.from_id,
+                         atypes.BY_ID[x.type_id].inverse_id))
+    have = existing(conn, account_id, rows)
+    gone = [x for x in dict.fromkeys(rows) if x in have]
+    if gone:
+        conn.execute(
+            delete(associations).where(
+                A.account_id == account_id,
+                tuple_(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).in_(
+                    [(int(x.from_type), x.from_id, int(x.to_type), x.to_id, x.type_id)
+                     for x in gone]
+                ),
+            )
+        )
+    return _log(conn, account_id, gone, "remove", now, op_id, source)
+
+
+def between(
+    conn: Connection, account_id: int, pairs: Sequence[tuple[ObjectType, int, ObjectType, int]]
+) -> list[Link]:
+    """Every association row between the given (from, to) pairs, in that direction."""
+    if not pairs:
+        return []
+    conds = [
+        and_(A.from_type == int(ft), A.from_id == fid, A.to_type == int(tt), A.to_id == tid)
+        for ft, fid, tt, tid in pairs
+    ]
+    rows = conn.execute(
+        select(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).where(
+            A.account_id == account_id, or_(*conds)
+        )
+    ).all()
+    return [Link(ObjectType(r[0]), r[1], ObjectType(r[2]), r[3], r[4]) for r in rows]
+
+
+def of_records(
+    conn: Connection, account_id: int, from_type: ObjectType, from_ids: Iterable[int],
+    to_type: ObjectType, *, include_archived: bool = False,
+) -> dict[int, dict[int, list[int]]]:
+    """from_id -> {to_id: [type ids]} for live target records."""
+    from stagecoach.store.schema import records
+
+    ids = sorted(set(from_ids))
+    out: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    if not ids:
+        return out
+    R = records.c
+    q = (
+        select(A.from_id, A.to_id, A.type_id)
+        .join(records, and_(R.account_id == A.account_id, R.object_type == A.to_type,
+                            R.id == A.to_id))
+        .where(A.account_id == account_id, A.from_type == int(from_type),
+               A.to_type == int(to_type), A.from_id.in_(ids))
+        .order_by(A.from_id, A.to_id, A.type_id)
+    )
+    if not include_archived:
+        q = q.where(R.archived.is_(False))
+    for r in conn.execute(q):
+        out[r.from_id].setdefault(r.to_id, []).append(r.type_id)
+    return out
+
+
+def _log(
+    conn: Connection, account_id: int, links: Sequence[Link], action: str, now: int,
+    op_id: int, source: Source,
+) -> list[int]:
+    if not links:
+        return []
+    log_ids = id_alloc.take(conn, account_id, "association_history", len(links))
+    conn.execute(association_history.insert(), [
+        {"account_id": account_id, "id": lid, "op_id": op_id, "from_type": int(x.from_type),
+         "from_id": x.from_id, "to_type": int(x.to_type), "to_id": x.to_id,
+         "type_id": x.type_id, "action": action, "ts": now, "source_type": source.type.value,
+         "source_id": source.id, "user_id": source.user_id}
+        for lid, x in zip(log_ids, links, strict=True)
+    ])
+    return log_ids

@@ -1,0 +1,391 @@
+"""Every table of Stagecoach.
+
+Invariant (checked by a test): every primary key begins with `account_id`, and every
+foreign key includes it, so the schema can be distributed by account (e.g. on Citus).
+Times are epoch milliseconds (BigInteger); property values live in typed JSON.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _account() -> Column[int]:
+    return Column("account_id", BigInteger, nullable=False)
+
+
+def _to_account(table: str = "") -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["account_id"], ["accounts.account_id"], ondelete="CASCADE")
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", BigInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id"),
+)
+
+# Per-account id counters (SQLite); PostgreSQL uses sequences instead (see store/ids.py).
+id_counters = Table(
+    "id_counters",
+    metadata,
+    _account(),
+    Column("kind", String(40), nullable=False),
+    Column("next_value", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "kind"),
+    _to_account(),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_api_tokens_hash", "account_id", "token_hash", unique=True),
+    _to_account(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_users_email", "account_id", "email", unique=True),
+    _to_account(),
+)
+
+lifecycle_stages = Table(
+    "lifecycle_stages",
+    metadata,
+    _account(),
+    Column("value", String(64), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("account_id", "value"),
+    _to_account(),
+)
+
+# Every version of the stage order, so history can be replayed with the order then in
+# force (rule 38: reordering changes "forward" from then on, never the past).
+stage_orders = Table(
+    "stage_orders",
+    metadata,
+    _account(),
+    Column("version", BigInteger, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("stages", Json, nullable=False),
+    PrimaryKeyConstraint("account_id", "version"),
+    _to_account(),
+)
+
+property_defs = Table(
+    "property_defs",
+    metadata,
+    _account(),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("field_type", String(40), nullable=False),
+    Column("group_name", String(100), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("options", Json, nullable=False),
+    Column("builtin", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "object_type", "name"),
+    _to_account(),
+)
+
+records = Table(
+    "records",
+    metadata,
+    _account(),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("archived_at", BigInteger),
+    Column("merged_into", BigInteger),
+    # The hot properties, in indexed columns; every other property is in `props`.
+    Column("email", String(254)),
+    Column("domain", String(253)),
+    Column("lifecyclestage", String(64)),
+    Column("pipeline", String(64)),
+    Column("dealstage", String(64)),
+    Column("props", Json, nullable=False),
+    PrimaryKeyConstraint("account_id", "object_type", "id"),
+    Index(
+        "ux_records_contact_email",
+        "account_id",
+        "email",
+        unique=True,
+        sqlite_where=text("object_type = 1 AND archived = 0 AND email IS NOT NULL"),
+        postgresql_where=text("object_type = 1 AND NOT archived AND email IS NOT NULL"),
+    ),
+    Index("ix_records_stage", "account_id", "object_type", "lifecyclestage"),
+    Index("ix_records_domain", "account_id", "object_type", "domain"),
+    Index("ix_records_dealstage", "account_id", "object_type", "pipeline", "dealstage"),
+    Index("ix_records_created", "account_id", "object_type", "created_at"),
+    Index("ix_records_updated", "account_id", "object_type", "updated_at"),
+    _to_account(),
+)
+
+_record_fk = ["account_id", "object_type", "record_id"]
+_record_pk = ["records.account_id", "records.object_type", "records.id"]
+
+# The append-only property history: the truth from which current values and derived
+# lifecycle dates can be rebuilt. `op_id` groups the versions one step of a use case wrote,
+# which is how reactions find what changed; `cause_*` points at the change that caused an
+# automated version (kind "property": a property_history id; "association": an
+# association_history id).
+property_history = Table(
+    "property_history",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("property", String(100), nullable=False),
+    Column("value", Text),
+    Column("old_value", Text),
+    Column("ts", BigInteger, nullable=False),
+    Column("source_type", String(40), nullable=False),
+    Column("source_id", String(200)),
+    Column("source_label", String(200)),
+    Column("user_id", BigInteger),
+    Column("op_id", BigInteger, nullable=False),
+    Column("cause_kind", String(20)),
+    Column("cause_id", BigInteger),
+    Column("note", Text),
+    PrimaryKeyConstraint("account_id", "id"),
+    ForeignKeyConstraint(_record_fk, _record_pk, ondelete="CASCADE"),
+    Index("ix_history_record", "account_id", "object_type", "record_id", "property", "ts"),
+    Index("ix_history_op", "account_id", "op_id"),
+    Index("ix_history_property_ts", "account_id", "object_type", "property", "ts"),
+)
+
+associations = Table(
+    "associations",
+    metadata,
+    _account(),
+    Column("from_type", SmallInteger, nullable=False),
+    Column("from_id", BigInteger, nullable=False),
+    Column("to_type", SmallInteger, nullable=False),
+    Column("to_id", BigInteger, nullable=False),
+    Column("type_id", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "from_type", "from_id", "to_type", "to_id", "type_id"),
+    ForeignKeyConstraint(
+        ["account_id", "from_type", "from_id"], _record_pk, ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(["account_id", "to_type", "to_id"], _record_pk, ondelete="CASCADE"),
+    # At most one primary company per contact (type 1) and per deal (type 5).
+    Index(
+        "ux_associations_single_primary",
+        "account_id",
+        "from_type",
+        "from_id",
+        "type_id",
+        unique=True,
+        sqlite_where=text("type_id IN (1, 5)"),
+        postgresql_where=text("type_id IN (1, 5)"),
+    ),
+    Index("ix_associations_to", "account_id", "to_type", "to_id", "type_id"),
+)
+
+association_history = Table(
+    "association_history",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("op_id", BigInteger, nullable=False),
+    Column("from_type", SmallInteger, nullable=False),
+    Column("from_id", BigInteger, nullable=False),
+    Column("to_type", SmallInteger, nullable=False),
+    Column("to_id", BigInteger, nullable=False),
+    Column("type_id", Integer, nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("source_type", String(40), nullable=False),
+    Column("source_id", String(200)),
+    Column("user_id", BigInteger),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_association_history_op", "account_id", "op_id"),
+    Index("ix_association_history_from", "account_id", "from_type", "from_id"),
+    _to_account(),
+)
+
+pipelines = Table(
+    "pipelines",
+    metadata,
+    _account(),
+    Column("id", String(64), nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("display_order", Integer, nullable=False),
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    _to_account(),
+)
+
+pipeline_stages = Table(
+    "pipeline_stages",
+    metadata,
+    _account(),
+    Column("id", String(64), nullable=False),
+    Column("pipeline_id", String(64), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("display_order", Integer, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("is_closed", Boolean, nullable=False),
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    ForeignKeyConstraint(
+        ["account_id", "pipeline_id"],
+        ["pipelines.account_id", "pipelines.id"],
+        ondelete="CASCADE",
+    ),
+)
+
+account_settings = Table(
+    "account_settings",
+    metadata,
+    _account(),
+    Column("settings", Json, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id"),
+    _to_account(),
+)
+
+# Writes the forward-only policy refused (rule 6): never silent.
+blocked_writes = Table(
+    "blocked_writes",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("property", String(100), nullable=False),
+    Column("attempted_value", Text),
+    Column("kept_value", Text),
+    Column("source_type", String(40), nullable=False),
+    Column("source_id", String(200)),
+    Column("source_label", String(200)),
+    Column("user_id", BigInteger),
+    Column("reason", String(40), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("op_id", BigInteger, nullable=False),
+    Column("cause_kind", String(20)),
+    Column("cause_id", BigInteger),
+    PrimaryKeyConstraint("account_id", "id"),
+    ForeignKeyConstraint(_record_fk, _record_pk, ondelete="CASCADE"),
+    Index("ix_blocked_writes_record", "account_id", "object_type", "record_id"),
+)
+
+# Scratch rows of one step of a use case: the stage moves to apply set-based.
+stage_moves = Table(
+    "stage_moves",
+    metadata,
+    _account(),
+    Column("op_id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("target", String(64)),
+    Column("forward_only", Boolean, nullable=False),
+    Column("source_type", String(40), nullable=False),
+    Column("source_id", String(200)),
+    Column("source_label", String(200)),
+    Column("user_id", BigInteger),
+    Column("cause_kind", String(20)),
+    Column("cause_id", BigInteger),
+    Column("note", Text),
+    PrimaryKeyConstraint("account_id", "op_id", "object_type", "record_id"),
+    _to_account(),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("processed", BigInteger, nullable=False, server_default="0"),
+    Column("total", BigInteger, nullable=False, server_default="0"),
+    Column("params", Json, nullable=False),
+    Column("result", Json),
+    Column("error", Text),
+    Column("created_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_jobs_state", "account_id", "state"),
+    _to_account(),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _account(),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "key"),
+    _to_account(),
+)
+
+# PostgreSQL sequences behind store/ids.py (SQLite uses id_counters).
+SEQUENCE_KINDS = (
+    "record", "history", "association_history", "blocked", "op", "job", "token", "user",
+    "stage", "pipeline", "stage_order",
+)
