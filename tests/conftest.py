@@ -6,6 +6,7 @@ nothing, so this is as isolated as a fresh database and much faster.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -23,8 +24,10 @@ PG_ADMIN_URL = os.environ.get(
 
 def pg_database_url(name: str) -> str:
     """A fresh PostgreSQL database for this test process."""
+    # Named by worker and checkout, so parallel runs (xdist, other worktrees) never meet.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    db_name = f"stagecoach_{name}_{worker}"
+    where = hashlib.sha1(os.getcwd().encode()).hexdigest()[:8]
+    db_name = f"stagecoach_{name}_{worker}_{where}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))

@@ -13,7 +13,6 @@ from stagecoach.domain.writes import WriteOptions
 from stagecoach.library import Stagecoach
 from stagecoach.services import associations, records, settings
 from stagecoach.services.associations import AssociationRequest
-from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
 from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import records as record_store

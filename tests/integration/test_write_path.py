@@ -5,7 +5,7 @@ import pytest
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.errors import Conflict, ValidationError
 from stagecoach.services import reads
-from tests.helpers import API, CO, UI, C, D, T0, Acct
+from tests.helpers import API, CO, T0, UI, Acct, C, D
 
 
 def test_create_writes_history_with_its_source(acct: Acct) -> None:

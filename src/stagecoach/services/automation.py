@@ -12,6 +12,7 @@ from stagecoach.domain import automation as rules
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
+from stagecoach.domain.writes import WriteOptions
 from stagecoach.services.context import Ctx
 from stagecoach.store import reactions, stage_moves
 
@@ -74,6 +75,6 @@ def _stamp_close_dates(ctx: Ctx, op: int, intent: rules.StampCloseDate) -> int |
                 rid, {"closedate": str(won_at), "days_to_close": str(days)}, (kind, cause)))
         if items:
             writes.write(ctx, ot, items, Source.automation("deal_won"),
-                         writes.WriteOptions(system=True))
+                         WriteOptions(system=True))
     # The closedate writes settled on their own; nothing reacts to them.
     return None

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from stagecoach.domain import normalize
 from stagecoach.domain.creation import initial_stage
-from stagecoach.domain.errors import DomainError, NotFound
+from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Text, cast, func, literal, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.store.db import is_postgres
 
-
 # Keys are inlined as SQL literals (drivers cannot type a bound key inside json builders);
 # only property-name characters are allowed, so inlining is safe.
 _KEY_RE = re.compile(r"^[a-z0-9_]{1,120}$")
 
 
-def _key(key: str) -> ColumnElement[str]:
+def _key(key: str) -> ColumnElement[Any]:
     if not _KEY_RE.match(key):
         raise ValueError(f"not a property key: {key!r}")
     return literal_column(f"'{key}'")
@@ -31,24 +31,24 @@ class JsonSql:
     def __init__(self, conn: Connection):
         self.pg = is_postgres(conn)
 
-    def num(self, col: ColumnElement[object], key: str) -> ColumnElement[int]:
+    def num(self, col: ColumnElement[Any], key: str) -> ColumnElement[Any]:
         if self.pg:
             return cast(col.op("->>")(_key(key)), BigInteger)
         _key(key)
         return func.json_extract(col, f'$."{key}"')
 
-    def text(self, col: ColumnElement[object], key: str) -> ColumnElement[str]:
+    def text(self, col: ColumnElement[Any], key: str) -> ColumnElement[Any]:
         if self.pg:
-            return col.op("->>")(_key(key))  # type: ignore[return-value]
+            return col.op("->>")(_key(key))
         _key(key)
         return func.json_extract(col, f'$."{key}"')
 
     def patch(
-        self, col: ColumnElement[object], items: Sequence[tuple[str, ColumnElement[object]]]
-    ) -> ColumnElement[object]:
+        self, col: ColumnElement[Any], items: Sequence[tuple[str, ColumnElement[Any]]]
+    ) -> ColumnElement[Any]:
         if not items:
             return col
-        args: list[ColumnElement[object]] = []
+        args: list[ColumnElement[Any]] = []
         for key, expr in items:
             args.append(_key(key))
             args.append(expr)
@@ -56,11 +56,11 @@ class JsonSql:
             return func.jsonb_strip_nulls(col.op("||")(func.jsonb_build_object(*args)))
         return func.json_patch(col, func.json_object(*args))
 
-    def bigint(self, value: int | ColumnElement[object]) -> ColumnElement[int]:
+    def bigint(self, value: int | ColumnElement[Any]) -> ColumnElement[Any]:
         # Both drivers need to know that a bound parameter inside json builders is a number.
         if isinstance(value, int):
             return cast(literal(value), BigInteger)
         return cast(value, BigInteger)
 
-    def string(self, value: str | None) -> ColumnElement[str]:
+    def string(self, value: str | None) -> ColumnElement[Any]:
         return cast(literal(value), Text)

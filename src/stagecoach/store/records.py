@@ -142,7 +142,7 @@ def apply_changes(
     if not changes:
         return
     pg = is_postgres(conn)
-    patch_param = bindparam("p_patch")
+    patch_param: Any = bindparam("p_patch")
     patched = (
         func.jsonb_strip_nulls(R.props.op("||")(func.cast(patch_param, R.props.type)))
         if pg

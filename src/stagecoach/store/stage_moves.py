@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -202,9 +203,9 @@ def _apply_for_type(
 
 def derived_patch(
     jsql: JsonSql, old: str | None, new: str | None, now: int, stages: StageSet
-) -> list[tuple[str, ColumnElement[object]]]:
+) -> list[tuple[str, ColumnElement[Any]]]:
     """SQL form of `lifecycle_dates.stage_transition` (a NULL removes the key)."""
-    items: list[tuple[str, ColumnElement[object]]] = []
+    items: list[tuple[str, ColumnElement[Any]]] = []
     now_sql = jsql.bigint(now)
     if old:
         entered = jsql.num(R.props, ld.entered_key(old))
@@ -234,7 +235,9 @@ def _log_refused(
     joined: ColumnElement[bool],
     refused: ColumnElement[bool],
 ) -> int:
-    n = conn.execute(select(func.count()).where(joined, refused, R.archived.is_(False))).scalar_one()
+    n = conn.execute(
+        select(func.count()).where(joined, refused, R.archived.is_(False))
+    ).scalar_one()
     if not n:
         return 0
     row_ids = RowIds(conn, account_id, "blocked", n)

@@ -8,18 +8,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
 revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
 
 # Id sequences on PostgreSQL (SQLite allocates from id_counters).
-_SEQUENCES = ("record", "history", "association_history", "blocked", "op", "job", "token",
-              "user", "stage", "pipeline", "stage_order")
+_SEQUENCES = ('record', 'history', 'association_history', 'blocked', 'op', 'job', 'token', 'user', 'stage', 'pipeline', 'stage_order')
 
 
 def upgrade() -> None:
-
     op.create_table('accounts',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -285,7 +284,6 @@ def upgrade() -> None:
 
 
 
-
     if op.get_bind().dialect.name == "postgresql":
         for kind in _SEQUENCES:
             op.execute(f"CREATE SEQUENCE IF NOT EXISTS stagecoach_{kind}_seq")
@@ -295,7 +293,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for kind in _SEQUENCES:
             op.execute(f"DROP SEQUENCE IF EXISTS stagecoach_{kind}_seq")
-
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
         batch_op.drop_index('ix_history_property_ts')
@@ -347,4 +344,3 @@ def downgrade() -> None:
     op.drop_table('api_tokens')
     op.drop_table('account_settings')
     op.drop_table('accounts')
-

@@ -1,0 +1,3 @@
+from stagecoach.cli import main
+
+main()

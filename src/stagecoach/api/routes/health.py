@@ -1,0 +1,26 @@
+"""GET /health: no authentication; the version and whether the database answers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from stagecoach import __version__
+
+router = APIRouter()
+
+
+@router.get("/health", tags=["health"])
+def health(request: Request) -> JSONResponse:
+    sc = request.app.state.sc
+    try:
+        with sc.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database = {"status": "ok", "dialect": sc.engine.dialect.name}
+        status = 200
+    except Exception as exc:  # noqa: BLE001 - health reports any database failure
+        database = {"status": "error", "error": type(exc).__name__}
+        status = 503
+    return JSONResponse({"status": "ok" if status == 200 else "degraded",
+                         "version": __version__, "database": database}, status_code=status)

@@ -1,0 +1,27 @@
+"""`stagecoach serve`: the API and the web app over HTTP."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from stagecoach.cli import DATABASE_HELP, app
+from stagecoach.store import db, migrate
+
+
+@app.command()
+def serve(
+    database_url: Annotated[str | None, typer.Option("--database-url", help=DATABASE_HELP)] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes sharing the database.")] = 1,
+) -> None:
+    """Serve HTTP (loopback unless told otherwise); migrations are applied first."""
+    url = db.normalize_url(database_url)
+    migrate.upgrade(db.make_engine(url))
+    os.environ["STAGECOACH_DATABASE_URL"] = url
+    uvicorn.run("stagecoach.api.asgi:app_factory", factory=True, host=host, port=port,
+                workers=workers, log_level="info", access_log=False)
