@@ -122,7 +122,8 @@ def _initial_stages(
             moves.append(stage_moves.Move(object_type, rid, stage, False, stage_source))
     if moves:
         stage_moves.stage_rows(ctx.conn, ctx.account_id, op, moves)
-        stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, ctx.catalog.stages)
+        ctx.at_least(stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now,
+                                       ctx.catalog.stages).now)
 
 
 def _associate_by_domain(

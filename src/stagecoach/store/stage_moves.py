@@ -98,6 +98,7 @@ def position(col: ColumnElement[str | None], stages: StageSet) -> ColumnElement[
 class MoveResult:
     moved: int
     blocked: int
+    now: int  # the step's time: never before the last write of a record it moved
 
 
 def apply(
@@ -108,10 +109,10 @@ def apply(
         select(M.object_type).where(M.account_id == account_id, M.op_id == op_id).distinct()
     ).scalars().all()
     for ot in sorted(ObjectType(t) for t in pending):
-        m, b = _apply_for_type(conn, account_id, op_id, ot, now, stages)
+        m, b, now = _apply_for_type(conn, account_id, op_id, ot, now, stages)
         moved += m
         blocked += b
-    return MoveResult(moved, blocked)
+    return MoveResult(moved, blocked, now)
 
 
 # Statements are built once per (stage order, object type, dialect) with bound parameters
@@ -135,6 +136,7 @@ def _joined(ot: ObjectType) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class _Plan:
     lock: Any
+    last_write: Any
     count_refused: Any
     log_refused: Any
     drop: Any
@@ -159,7 +161,9 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
     reason = case((R.lifecyclestage == literal_column(f"'{stages.last}'"), "last_stage"),
                   else_="backward") if values else literal("backward")
     return _Plan(
-        lock=select(R.id).where(joined).order_by(R.id).with_for_update(of=records),
+        lock=select(R.id, R.updated_at).where(joined).order_by(R.id)
+        .with_for_update(of=records),
+        last_write=select(func.max(R.updated_at)).where(joined),
         count_refused=select(func.count()).where(joined, refused),
         log_refused=blocked_writes.insert().from_select(
             ["account_id", "id", "object_type", "record_id", "property", "attempted_value",
@@ -228,14 +232,19 @@ def _move_statement(values: tuple[str, ...], ot: ObjectType, pg: bool, old: str 
 
 def _apply_for_type(
     conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     pg = is_postgres(conn)
     plan = _plan(stages.values, ot, pg)
-    params = {"acc": account_id, "op": op_id, "now": now}
+    params = {"acc": account_id, "op": op_id}
     if pg:
         # Lock in a fixed order before deciding, so that a concurrent writer cannot change a
         # stage between the decision and the update.
-        conn.execute(plan.lock, params).all()
+        last = max((r.updated_at for r in conn.execute(plan.lock, params)), default=None)
+    else:
+        last = conn.execute(plan.last_write, params).scalar()
+    # A writer that waited for another's lock must not write history dated before it.
+    now = max(now, int(last or 0))
+    params["now"] = now
     blocked = conn.execute(plan.count_refused, params).scalar_one()
     if blocked:
         conn.execute(plan.log_refused, {**params, **_id_base(conn, account_id, "blocked",
@@ -248,7 +257,7 @@ def _apply_for_type(
         for old, new, _count in pairs:
             conn.execute(_move_statement(stages.values, ot, pg, old, new), params)
     conn.execute(plan.clear, params)
-    return total, int(blocked)
+    return total, int(blocked), now
 
 
 def _id_base(conn: Connection, account_id: int, kind: str, n: int) -> dict[str, int]:
