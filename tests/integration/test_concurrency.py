@@ -18,7 +18,7 @@ from stagecoach.library import Stagecoach
 from stagecoach.services import records
 from stagecoach.services.writes import ItemWrite
 from stagecoach.store.schema import property_history
-from tests.helpers import CO, C, D, Acct
+from tests.helpers import CO, Acct, C, D
 
 API = Source(SourceType.API, "race")
 
