@@ -205,3 +205,30 @@ def test_lead_status_changes_are_in_history_with_no_ordering_rule(acct: Acct) ->
     with pytest.raises(ValidationError) as err:
         acct.update(C, cid, {"hs_lead_status": "HOT"}, API)
     assert err.value.code == "INVALID_OPTION"
+
+
+def test_deleting_with_replacement_costs_the_same_statements_for_any_number(
+        acct: Acct) -> None:
+    from sqlalchemy import event
+
+    from stagecoach.services import records
+    from stagecoach.services.records import NewRecord
+
+    def statements_to_delete(n: int) -> int:
+        stage = acct.in_unit(lambda ctx: stages.add(ctx, f"Temp {n}"))
+        with acct.unit() as ctx:
+            records.create(ctx, C, [NewRecord({"lifecyclestage": stage.value})] * n, API)
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(acct.sc.engine, "before_cursor_execute", count)
+        try:
+            moved = acct.in_unit(lambda ctx: stages.delete(ctx, stage.value, "lead")).moved
+        finally:
+            event.remove(acct.sc.engine, "before_cursor_execute", count)
+        assert moved == n
+        return len(seen)
+
+    assert statements_to_delete(3) == statements_to_delete(60)

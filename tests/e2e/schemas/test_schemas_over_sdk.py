@@ -12,8 +12,12 @@ from typing import Any
 import httpx
 import hubspot
 import pytest
-from hubspot.crm.pipelines import PipelineInput, PipelinePatchInput, PipelineStageInput
-from hubspot.crm.pipelines import PipelineStagePatchInput
+from hubspot.crm.pipelines import (
+    PipelineInput,
+    PipelinePatchInput,
+    PipelineStageInput,
+    PipelineStagePatchInput,
+)
 from hubspot.crm.pipelines.exceptions import ApiException as PipelineApiException
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyUpdate
 from hubspot.crm.properties.exceptions import ApiException as PropertyApiException
@@ -332,3 +336,51 @@ def test_scopes_and_authentication(caller: Caller) -> None:
     assert bare.status_code == 401 and bare.json()["category"] == "INVALID_AUTHENTICATION"
     assert caller.http("GET", "/crm/v3/properties/tickets").status_code == 404
     assert caller.http("GET", "/crm/v3/pipelines/contacts").status_code == 404
+
+
+BAD_BODIES: list[Any] = [
+    None, [], "text", 7, {"label": None}, {"label": 5}, {"label": "x" * 5000},
+    {"options": "many"}, {"options": [{"label": "a"}]}, {"options": [None]},
+    {"stages": [{"label": "a", "metadata": "closed"}]},
+    {"stages": [{"label": "a", "metadata": {"probability": None}}]},
+    {"stages": [{"label": "a", "metadata": {"probability": [1]}}]},
+    {"stages": [{"id": "bad id!", "label": "a", "metadata": {"probability": "0"}}]},
+    {"displayOrder": "first"}, {"displayOrder": 10**30}, {"position": -1},
+    {"position": True}, {"metadata": {"isClosed": 1, "probability": 0.5}},
+    {"name": "Bad", "label": "L", "type": "string", "groupName": "g"},
+    {"name": "ok_one", "label": "L", "type": "enumeration", "groupName": "g"},
+    {"replacement": 3}, {"createDefault": "on"}, {"pipelineStageRules": [None]},
+    {"pipelineStageRules": [{"pipelineId": [], "stageId": {}, "lifecycleStage": 1}]},
+]
+WRITE_ROUTES = [
+    ("POST", "/crm/v3/properties/contacts"), ("PATCH", "/crm/v3/properties/contacts/email"),
+    ("PATCH", "/crm/v3/properties/contacts/lifecyclestage"),
+    ("PATCH", "/crm/v3/properties/companies/hs_lead_status"),
+    ("POST", "/crm/v3/pipelines/deals"), ("PATCH", "/crm/v3/pipelines/deals/default"),
+    ("POST", "/crm/v3/pipelines/deals/default/stages"),
+    ("PATCH", "/crm/v3/pipelines/deals/default/stages/closedwon"),
+    ("PATCH", "/lifecycle/v1/settings"), ("PUT", "/lifecycle/v1/settings"),
+    ("POST", "/lifecycle/v1/stages"), ("PATCH", "/lifecycle/v1/stages/lead"),
+    ("DELETE", "/lifecycle/v1/stages/nope"),
+]
+
+
+def test_no_bad_input_produces_a_500(caller: Caller) -> None:
+    headers = {"Authorization": f"Bearer {caller.token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=caller.server.base_url, headers=headers, timeout=30) as http:
+        for method, path in WRITE_ROUTES:
+            for body in BAD_BODIES:
+                r = http.request(method, path, content=json.dumps(body).encode())
+                assert r.status_code < 500, (method, path, body, r.text)
+                if r.status_code >= 400:
+                    assert r.json()["status"] == "error" and r.json()["correlationId"]
+            r = http.request(method, path, content=b"\xff{")
+            assert 400 <= r.status_code < 500, (method, path, r.text)
+
+
+def test_openapi_document_lists_the_schema_routes(caller: Caller) -> None:
+    paths = httpx.get(caller.server.base_url + "/openapi.json").json()["paths"]
+    for path in ("/crm/v3/properties/{object_type}/{name}",
+                 "/crm/v3/pipelines/{object_type}/{pipeline_id}/stages/{stage_id}",
+                 "/lifecycle/v1/settings", "/lifecycle/v1/stages/{value}"):
+        assert path in paths

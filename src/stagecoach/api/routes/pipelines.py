@@ -23,7 +23,7 @@ class StageIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     id: str | None = Field(default=None, max_length=64)
     label: str | None = Field(default=None, max_length=200)
-    displayOrder: int | None = None
+    displayOrder: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     metadata: dict[str, Any] | None = None
     archived: bool | None = None
 
@@ -34,7 +34,7 @@ class StageIn(BaseModel):
 class PipelineIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     label: str | None = Field(default=None, max_length=200)
-    displayOrder: int | None = None
+    displayOrder: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     stages: list[StageIn] | None = Field(default=None, max_length=100)
     archived: bool | None = None
 

@@ -25,7 +25,7 @@ class OptionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     label: str = Field(max_length=200)
     value: str = Field(max_length=500)
-    displayOrder: int | None = None
+    displayOrder: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     hidden: bool = False
     description: str | None = Field(default=None, max_length=2000)
 
@@ -41,7 +41,7 @@ class PropertyIn(BaseModel):
     groupName: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     options: list[OptionIn] | None = Field(default=None, max_length=1000)
-    displayOrder: int | None = None
+    displayOrder: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     hidden: bool | None = None
     formField: bool | None = None
     hasUniqueValue: bool | None = None

@@ -30,13 +30,13 @@ READ_SCOPE = "crm.schemas.contacts.read"
 class StageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str = Field(max_length=MAX_LABEL_LENGTH)
-    position: int | None = None
+    position: int | None = Field(default=None, ge=0, le=1000)
 
 
 class StagePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str | None = Field(default=None, max_length=MAX_LABEL_LENGTH)
-    position: int | None = None
+    position: int | None = Field(default=None, ge=0, le=1000)
 
 
 def _admin(request: Request) -> Principal:
