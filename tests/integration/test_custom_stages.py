@@ -232,3 +232,19 @@ def test_deleting_with_replacement_costs_the_same_statements_for_any_number(
         return len(seen)
 
     assert statements_to_delete(3) == statements_to_delete(60)
+
+
+def test_concurrent_stage_changes_lose_nothing(acct: Acct) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    labels = [f"Parallel {i}" for i in range(6)]
+
+    def add(label: str) -> str:
+        return acct.sc.run(acct.id, lambda ctx: stages.add(ctx, label).value,  # type: ignore[return-value]
+                           now=acct.now)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        values = list(pool.map(add, labels))
+    with acct.ctx_readonly() as ctx:
+        assert set(values) <= set(ctx.catalog.stages.values)
+        assert len(ctx.catalog.stages) == 8 + len(labels)

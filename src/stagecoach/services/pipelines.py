@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stagecoach.domain.errors import Conflict, NotFound, ValidationError
+from stagecoach.services import configuration
 from stagecoach.services.context import Ctx
 from stagecoach.store import ids
 from stagecoach.store import pipeline_rows as store
@@ -182,6 +183,7 @@ def _stage_values(ctx: Ctx, spec: StageSpec, index: int, taken: set[str]) -> dic
 
 
 def create(ctx: Ctx, spec: PipelineSpec) -> PipelineView:
+    configuration.lock(ctx)
     label = _label(spec.label)
     existing = list_all(ctx)
     _unique_labels([p.label for p in existing] + [label], "pipelines")
@@ -202,6 +204,7 @@ def create(ctx: Ctx, spec: PipelineSpec) -> PipelineView:
 
 
 def update(ctx: Ctx, pipeline_id: str, spec: PipelineSpec) -> PipelineView:
+    configuration.lock(ctx)
     current = get(ctx, pipeline_id)
     values: dict[str, Any] = {"updated_at": ctx.now}
     if spec.label is not None:
@@ -222,6 +225,7 @@ def _in_use(what: str, reasons: list[str], **context: Any) -> ValidationError:
 
 
 def delete(ctx: Ctx, pipeline_id: str) -> None:
+    configuration.lock(ctx)
     current = get(ctx, pipeline_id)
     reasons = []
     deals = store.deals_in(ctx.conn, ctx.account_id, pipeline_id=pipeline_id)
@@ -242,6 +246,7 @@ def delete(ctx: Ctx, pipeline_id: str) -> None:
 
 
 def create_stage(ctx: Ctx, pipeline_id: str, spec: StageSpec) -> StageView:
+    configuration.lock(ctx)
     current = get(ctx, pipeline_id)
     if len(current.stages) >= MAX_STAGES:
         raise ValidationError(f"A pipeline has at most {MAX_STAGES} stages",
@@ -258,6 +263,7 @@ def create_stage(ctx: Ctx, pipeline_id: str, spec: StageSpec) -> StageView:
 def update_stage(ctx: Ctx, pipeline_id: str, stage_id: str, spec: StageSpec) -> StageView:
     """Changing isClosed/probability does not move or re-trigger deals already at the stage
     (like a settings change, it never rewrites the past by itself: rule 26)."""
+    configuration.lock(ctx)
     current = get_stage(ctx, pipeline_id, stage_id)
     values: dict[str, Any] = {"updated_at": ctx.now}
     if spec.label is not None:
@@ -276,6 +282,7 @@ def update_stage(ctx: Ctx, pipeline_id: str, stage_id: str, spec: StageSpec) -> 
 
 
 def delete_stage(ctx: Ctx, pipeline_id: str, stage_id: str) -> None:
+    configuration.lock(ctx)
     current = get_stage(ctx, pipeline_id, stage_id)
     reasons = []
     deals = store.deals_in(ctx.conn, ctx.account_id, stage_id=stage_id)

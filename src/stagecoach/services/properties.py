@@ -19,7 +19,7 @@ from stagecoach.domain.errors import Conflict, NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import Option, PropertyDef, check_custom_name
 from stagecoach.domain.values import PropertyType
-from stagecoach.services import stages
+from stagecoach.services import configuration, stages
 from stagecoach.services.context import Ctx
 from stagecoach.store import property_defs as store
 
@@ -196,6 +196,7 @@ def _check_unsupported(spec: PropertySpec) -> None:
 
 
 def create(ctx: Ctx, ot: ObjectType, spec: PropertySpec) -> PropertyInfo:
+    configuration.lock(ctx)
     name = (spec.name or "").strip()
     rows = store.rows(ctx.conn, ctx.account_id, ot, [name])
     if ctx.catalog.definition(ot, name) is not None or name in rows:
@@ -232,6 +233,7 @@ def _options_json(options: Sequence[Option]) -> list[dict[str, Any]]:
 
 
 def update(ctx: Ctx, ot: ObjectType, name: str, spec: PropertySpec) -> PropertyInfo:
+    configuration.lock(ctx)
     current = get(ctx, ot, name)
     p = current.definition
     if name == "lifecyclestage":
@@ -304,6 +306,7 @@ def _update_stages(ctx: Ctx, ot: ObjectType, current: PropertyInfo, spec: Proper
 
 
 def archive(ctx: Ctx, ot: ObjectType, name: str) -> None:
+    configuration.lock(ctx)
     current = get(ctx, ot, name)
     if not current.custom:
         raise ValidationError(f"{name} is a built-in property and cannot be archived",

@@ -13,7 +13,7 @@ from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import Stage, StageSet, check_stage_label, check_stage_value
-from stagecoach.services import automation, stage_references
+from stagecoach.services import automation, configuration, stage_references
 from stagecoach.services.accounts import Principal
 from stagecoach.services.context import Ctx
 from stagecoach.store import ids, stage_admin, stage_moves
@@ -99,6 +99,7 @@ def _fresh_value(ctx: Ctx) -> str:
 def add(ctx: Ctx, label: str, position: int | None = None) -> Stage:
     """A new stage; its derived properties (rules 13-15) exist from now on, since the
     catalog derives them from the stage set."""
+    configuration.lock(ctx)
     stages = ctx.catalog.stages
     label = check_stage_label(label)
     _check_unique_label(stages, label)
@@ -115,6 +116,7 @@ def add(ctx: Ctx, label: str, position: int | None = None) -> Stage:
 
 def rename(ctx: Ctx, value: str, label: str) -> Stage:
     """The label only: the value, history and derived values stay (rule 37)."""
+    configuration.lock(ctx)
     stages = ctx.catalog.stages
     at = _require(stages, value)
     label = check_stage_label(label)
@@ -130,6 +132,7 @@ def rename(ctx: Ctx, value: str, label: str) -> Stage:
 def reorder(ctx: Ctx, values: Sequence[str]) -> StageSet:
     """A new order: what "forward" means from now on (rule 38). Records and history are
     left as they are."""
+    configuration.lock(ctx)
     new = ctx.catalog.stages.reordered(list(values))
     if new.values == ctx.catalog.stages.values:
         return new
@@ -137,6 +140,7 @@ def reorder(ctx: Ctx, values: Sequence[str]) -> StageSet:
 
 
 def move(ctx: Ctx, value: str, position: int) -> StageSet:
+    configuration.lock(ctx)
     stages = ctx.catalog.stages
     _require(stages, value)
     at = _position(position, len(stages) - 1)
@@ -162,6 +166,7 @@ def _refusal(value: str, refs: Sequence[stage_references.Reference]) -> Validati
 def delete(ctx: Ctx, value: str, replacement: str | None = None) -> Deleted:
     """Refused while anything refers to the stage (rule 39). With a replacement, the
     records at the stage first move there in one audited set-based step."""
+    configuration.lock(ctx)
     stages = ctx.catalog.stages
     _require(stages, value)
     if replacement is not None and (replacement == value or replacement not in stages):
@@ -196,6 +201,7 @@ def replace_all(ctx: Ctx, wanted: Sequence[tuple[str | None, str]]) -> StageSet:
     """The whole set at once, as (value or None for a new stage, label) in the new order:
     stages left out are deleted under rule 39, new ones get fresh values, the others are
     renamed and reordered. One new version of the order is written."""
+    configuration.lock(ctx)
     current = ctx.catalog.stages
     given = [v for v, _ in wanted if v is not None]
     dup = {v for v in given if given.count(v) > 1}
