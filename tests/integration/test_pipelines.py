@@ -143,9 +143,47 @@ def test_deleting_a_stage_with_deals_is_refused_and_an_empty_one_goes(acct: Acct
     acct.create(D, {"dealname": "A", "dealstage": "qualifiedtobuy"})
     with pytest.raises(ValidationError) as err:
         acct.in_unit(lambda ctx: pipelines.delete_stage(ctx, "default", "qualifiedtobuy"))
-    assert "1 deal is at this stage" in err.value.message
+    assert "1 deal is at stage qualifiedtobuy" in err.value.message
     acct.in_unit(lambda ctx: pipelines.delete_stage(ctx, "default", "presentationscheduled"))
     with acct.ctx_readonly() as ctx:
         assert ctx.catalog.deal_stage("presentationscheduled") is None
     with pytest.raises(NotFound):
         acct.in_unit(lambda ctx: pipelines.get_stage(ctx, "default", "presentationscheduled"))
+
+
+def test_replacing_a_pipeline_keeps_named_stages_creates_new_and_drops_the_rest(
+        acct: Acct) -> None:
+    p = renewals(acct)
+    due = p.stages[0]
+    got = acct.in_unit(lambda ctx: pipelines.replace(ctx, p.id, PipelineSpec("Renewals v2", 3, [
+        StageSpec(id=due.id, label="Due soon", metadata=md("0.4")),
+        StageSpec(label="Signed", metadata=md("1.0", "true")),
+    ])))
+    assert got.label == "Renewals v2" and got.display_order == 3
+    assert [(s.id == due.id, s.label, s.probability) for s in got.stages] == [
+        (True, "Due soon", 0.4), (False, "Signed", 1.0)]
+    with acct.ctx_readonly() as ctx:
+        assert ctx.catalog.deal_stage("renewed") is None
+
+
+def test_replacing_a_pipeline_cannot_drop_a_stage_holding_deals(acct: Acct) -> None:
+    p = renewals(acct)
+    acct.create(D, {"dealname": "R", "pipeline": p.id, "dealstage": "renewed"})
+    with pytest.raises(ValidationError) as err:
+        acct.in_unit(lambda ctx: pipelines.replace(ctx, p.id, PipelineSpec("R", 1, [
+            StageSpec(label="Only", metadata=md("0.1"))])))
+    assert "1 deal is at stage renewed" in err.value.message
+    with acct.ctx_readonly() as ctx:
+        assert [s.label for s in pipelines.get(ctx, p.id).stages] == [
+            "Up for renewal", "Renewed", "Churned"]
+
+
+def test_replacing_a_stage_needs_its_whole_metadata(acct: Acct) -> None:
+    with pytest.raises(ValidationError):
+        acct.in_unit(lambda ctx: pipelines.replace_stage(ctx, "default", "closedlost",
+                                                         StageSpec(label="Lost",
+                                                                   metadata={})))
+    got = acct.in_unit(lambda ctx: pipelines.replace_stage(
+        ctx, "default", "closedlost", StageSpec(label="Lost", display_order=9,
+                                                metadata=md("0.0", "true"))))
+    assert (got.label, got.display_order, got.is_closed) == ("Lost", 9, True)

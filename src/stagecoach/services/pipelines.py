@@ -284,14 +284,8 @@ def update_stage(ctx: Ctx, pipeline_id: str, stage_id: str, spec: StageSpec) -> 
 def delete_stage(ctx: Ctx, pipeline_id: str, stage_id: str) -> None:
     configuration.lock(ctx)
     current = get_stage(ctx, pipeline_id, stage_id)
-    reasons = []
+    reasons = _stage_blockers(ctx, stage_id)
     deals = store.deals_in(ctx.conn, ctx.account_id, stage_id=stage_id)
-    if deals:
-        reasons.append(f"{deals} deal{'s are' if deals != 1 else ' is'} at this stage; move "
-                       "them first")
-    reasons.extend(
-        f"a pipeline stage rule (lifecycle stage {r.lifecycle_stage}) refers to it"
-        for r in ctx.catalog.settings.pipeline_stage_rules if r.stage_id == stage_id)
     if len(get(ctx, pipeline_id).stages) == 1:
         reasons.append("it is the pipeline's only stage")
     if reasons:
@@ -300,3 +294,82 @@ def delete_stage(ctx: Ctx, pipeline_id: str, stage_id: str) -> None:
     store.change_stage(ctx.conn, ctx.account_id, stage_id,
                        {"archived": True, "updated_at": ctx.now})
     ctx.reload_catalog()
+
+
+def _stage_blockers(ctx: Ctx, stage_id: str) -> list[str]:
+    reasons = []
+    deals = store.deals_in(ctx.conn, ctx.account_id, stage_id=stage_id)
+    if deals:
+        reasons.append(f"{deals} deal{'s are' if deals != 1 else ' is'} at stage {stage_id}")
+    reasons.extend(
+        f"a pipeline stage rule (lifecycle stage {r.lifecycle_stage}) refers to stage "
+        f"{stage_id}"
+        for r in ctx.catalog.settings.pipeline_stage_rules if r.stage_id == stage_id)
+    return reasons
+
+
+def replace(ctx: Ctx, pipeline_id: str, spec: PipelineSpec) -> PipelineView:
+    """PUT: the pipeline becomes exactly what is given. A given stage whose id is one of
+    the pipeline's stages replaces it; other given stages are created; stages left out are
+    deleted, under the same checks as a delete (all refused together, nothing changed)."""
+    configuration.lock(ctx)
+    current = get(ctx, pipeline_id)
+    label = _label(spec.label)
+    _unique_labels([p.label for p in list_all(ctx) if p.id != pipeline_id] + [label],
+                   "pipelines")
+    if not spec.stages:
+        raise ValidationError("A pipeline needs at least one stage", code="STAGES_REQUIRED")
+    if len(spec.stages) > MAX_STAGES:
+        raise ValidationError(f"A pipeline has at most {MAX_STAGES} stages",
+                              code="TOO_MANY_STAGES")
+    mine = {s.id for s in current.stages}
+    kept = {s.id for s in spec.stages if s.id in mine}
+    reasons = [r for s in current.stages if s.id not in kept
+               for r in _stage_blockers(ctx, s.id)]
+    if reasons:
+        raise _in_use(f"Pipeline {current.label!r}", reasons, pipelineId=pipeline_id)
+    taken = store.taken_ids(ctx.conn, ctx.account_id)
+    rows: list[dict[str, Any]] = []
+    for i, s in enumerate(spec.stages):
+        if s.id in kept:
+            probability, closed = parse_metadata(s.metadata)
+            rows.append({"id": s.id, "label": _label(s.label),
+                         "display_order": _order(s.display_order, i),
+                         "probability": probability, "is_closed": closed})
+        else:
+            rows.append(_stage_values(ctx, s, i, taken))
+    _unique_labels([r["label"] for r in rows], "stages of a pipeline")
+    for old in current.stages:
+        if old.id not in kept:
+            store.change_stage(ctx.conn, ctx.account_id, old.id,
+                               {"archived": True, "updated_at": ctx.now})
+    for r in rows:
+        if r["id"] in kept:
+            store.change_stage(ctx.conn, ctx.account_id, r["id"],
+                               {**{k: v for k, v in r.items() if k != "id"},
+                                "updated_at": ctx.now})
+    store.insert_stages(ctx.conn, ctx.account_id, pipeline_id,
+                        [r for r in rows if r["id"] not in kept], ctx.now)
+    store.change_pipeline(ctx.conn, ctx.account_id, pipeline_id, {
+        "label": label, "display_order": _order(spec.display_order, current.display_order),
+        "updated_at": ctx.now})
+    ctx.reload_catalog()
+    return get(ctx, pipeline_id)
+
+
+def replace_stage(ctx: Ctx, pipeline_id: str, stage_id: str, spec: StageSpec) -> StageView:
+    """PUT: label, displayOrder and the whole metadata are given (probability required)."""
+    if spec.label is None or spec.metadata is None:
+        raise ValidationError("Replacing a stage takes its label and metadata",
+                              code="INVALID_STAGE")
+    configuration.lock(ctx)
+    current = get_stage(ctx, pipeline_id, stage_id)
+    probability, closed = parse_metadata(spec.metadata)
+    label = _label(spec.label)
+    _unique_labels([s.label for s in get(ctx, pipeline_id).stages if s.id != stage_id]
+                   + [label], "stages of a pipeline")
+    store.change_stage(ctx.conn, ctx.account_id, stage_id, {
+        "label": label, "display_order": _order(spec.display_order, current.display_order),
+        "probability": probability, "is_closed": closed, "updated_at": ctx.now})
+    ctx.reload_catalog()
+    return get_stage(ctx, pipeline_id, stage_id)

@@ -187,7 +187,17 @@ def test_sdk_pipeline_lifecycle(caller: Caller) -> None:
     assert changed.label == "Churned" and changed.metadata["probability"] == "0.0"
     assert stages_api.get_by_id("deals", made.id, lost.id).label == "Churned"
     assert len(stages_api.get_all("deals", made.id).results) == 3
+    replaced = stages_api.replace("deals", made.id, lost.id,
+                                  pipeline_stage_input=PipelineStageInput(
+                                      label="Lost", display_order=5,
+                                      metadata={"isClosed": "true", "probability": "0.0"}))
+    assert (replaced.label, replaced.display_order) == ("Lost", 5)
     assert stages_api.archive("deals", made.id, lost.id) is None
+    whole = api.replace("deals", made.id, pipeline_input=PipelineInput(
+        label="Renewals", display_order=1, stages=[
+            PipelineStageInput(label="Only", display_order=0,
+                               metadata={"isClosed": "false", "probability": "0.5"})]))
+    assert [s.label for s in whole.stages] == ["Only"]
     with pytest.raises(PipelineApiException) as err:
         stages_api.get_by_id("deals", made.id, lost.id)
     assert err.value.status == 404

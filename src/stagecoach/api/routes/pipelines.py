@@ -119,6 +119,14 @@ def update_pipeline(request: Request, object_type: str, pipeline_id: str, body: 
     return out
 
 
+@router.put("/{object_type}/{pipeline_id}")
+def replace_pipeline(request: Request, object_type: str, pipeline_id: str, body: PipelineIn
+                     ) -> dict[str, Any]:
+    p = _caller(request, object_type, True)
+    return pipeline_json(unit.run(request, p.account_id,
+                                  lambda ctx: pipelines.replace(ctx, pipeline_id, body.spec())))
+
+
 @router.delete("/{object_type}/{pipeline_id}", status_code=204)
 def delete_pipeline(request: Request, object_type: str, pipeline_id: str) -> Response:
     p = _caller(request, object_type, True)
@@ -169,6 +177,15 @@ def update_stage(request: Request, object_type: str, pipeline_id: str, stage_id:
     out = stage_json(unit.run(request, p.account_id, run))
     out["archived"] = bool(body.archived)
     return out
+
+
+@router.put("/{object_type}/{pipeline_id}/stages/{stage_id}")
+def replace_stage(request: Request, object_type: str, pipeline_id: str, stage_id: str,
+                  body: StageIn) -> dict[str, Any]:
+    p = _caller(request, object_type, True)
+    return stage_json(unit.run(
+        request, p.account_id,
+        lambda ctx: pipelines.replace_stage(ctx, pipeline_id, stage_id, body.spec())))
 
 
 @router.delete("/{object_type}/{pipeline_id}/stages/{stage_id}", status_code=204)
