@@ -7,6 +7,10 @@ from fastapi import FastAPI
 from stagecoach import __version__
 from stagecoach.api import errors
 from stagecoach.api.routes import health
+from stagecoach.api.routes import pipelines as pipeline_routes
+from stagecoach.api.routes import properties as property_routes
+from stagecoach.api.routes import settings as settings_routes
+from stagecoach.api.routes import stages as stage_routes
 from stagecoach.library import Stagecoach
 
 
@@ -16,4 +20,8 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(property_routes.router)
+    app.include_router(pipeline_routes.router)
+    app.include_router(settings_routes.router)
+    app.include_router(stage_routes.router)
     return app

@@ -133,6 +133,13 @@ property_defs = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("options", Json, nullable=False),
     Column("builtin", Boolean, nullable=False),
+    # Wire attributes of HubSpot's property shape, kept as given.
+    Column("display_order", Integer, nullable=False, server_default="-1"),
+    Column("hidden", Boolean, nullable=False, server_default=text("false")),
+    Column("form_field", Boolean, nullable=False, server_default=text("true")),
+    # DELETE archives a custom property (HubSpot's recycling bin): values stay on records.
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("archived_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "object_type", "name"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -134,6 +133,11 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), server_default='', nullable=False),
     sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('builtin', sa.Boolean(), nullable=False),
+    sa.Column('display_order', sa.Integer(), server_default='-1', nullable=False),
+    sa.Column('hidden', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
+    sa.Column('form_field', sa.Boolean(), server_default=sa.text('(true)'), nullable=False),
+    sa.Column('archived', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
+    sa.Column('archived_at', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_property_defs_account_id_accounts'), ondelete='CASCADE'),
