@@ -135,6 +135,7 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
         steps = _ordered_steps(q)
         stmt: Any = union_all(*(
             select(literal(i).label("step"), *q.bval(s), func.count().label("n"))
+            .select_from(s)
             .group_by(*q.bval(s))
             for i, s in enumerate(steps)
         ))
