@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -242,7 +243,7 @@ def stage_times(
             case((is_open, 1), else_=0).label("open"),
             case((is_open, literal(at) - v.c.ts), else_=v.c.next_ts - v.c.ts).label("d"),
         )
-        .where(v.c.value.in_(p.stages), or_(is_open, and_(*q.in_range(v.c.ts))))
+        .where(v.c.value.in_(p.stages), or_(is_open, and_(true(), *q.in_range(v.c.ts))))
         .subquery("stays")
     )
     part = (stays.c.open, stays.c.value, *q.bval(stays))
