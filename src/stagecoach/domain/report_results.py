@@ -136,3 +136,16 @@ class StageChangesResult:
 
 
 ReportResult = FunnelResult | TimeInStageResult | StageChangesResult
+
+
+def to_csv(table: Table) -> str:
+    """CSV with a header row; an empty cell is a null (no conversion, no value)."""
+    import csv
+    import io
+
+    header, rows = table
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(["" if c is None else c for c in row] for row in rows)
+    return out.getvalue()
