@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from stagecoach.api.app import create_app
 from stagecoach.services import accounts
 from stagecoach.store import db
-from tests.helpers import C, Acct
+from tests.helpers import Acct, C
 from tests.integration.test_reports_funnel import STAGES, build_paths
 
 BASE = "/lifecycle/v1/reports"

@@ -8,7 +8,7 @@ from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.stages import StageSet
 from stagecoach.services import reports
 from stagecoach.store.accounts import write_stage_set
-from tests.helpers import C, UI, Acct
+from tests.helpers import UI, Acct, C
 
 STAGES = ["lead", "marketingqualifiedlead", "salesqualifiedlead", "customer"]
 
@@ -192,3 +192,18 @@ def test_funnel_records_lists_the_ids_counted_at_a_step(acct: Acct):
 def test_bad_funnel_parameters_are_validation_errors(acct: Acct, raw):
     with acct.ctx_readonly() as ctx, pytest.raises(ValidationError):
         reports.funnel(ctx, raw)
+
+
+def test_ordered_funnel_accepts_entries_at_the_same_instant(acct: Acct):
+    """Automation in the same unit of work writes several versions with one timestamp:
+    t1 <= t2 holds, so the record counts at both steps."""
+    from stagecoach.services import records
+    from stagecoach.services.records import NewRecord
+    from stagecoach.services.writes import ItemWrite
+    from tests.helpers import API
+
+    with acct.unit() as ctx:
+        rid = records.create(ctx, C, [NewRecord({"lifecyclestage": "lead"})], API)[0].record_id
+        records.update_many(ctx, C, [ItemWrite(rid, {"lifecyclestage": "customer"})], API)
+    assert counts(acct, stages=["lead", "customer"]) == [1, 1]
+    assert counts(acct, stages=["customer", "lead"]) == [1, 1]

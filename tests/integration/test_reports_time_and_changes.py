@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stagecoach.domain.values import iso_to_ms
 from stagecoach.services import reports
-from tests.helpers import C, UI, Acct
+from tests.helpers import UI, Acct, C
 
 MIN = 60_000
 
