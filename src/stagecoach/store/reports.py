@@ -62,6 +62,25 @@ class _Query:
             assert breakdown is not None and breakdown.name == p.breakdown
             cols.append(property_value(breakdown, pg).label("bval"))
         self.pop = select(*cols).where(*conds).cte("pop")
+        # Without a segment or a breakdown, nothing needs the record rows but the few to
+        # leave out (archived then, or created later): an anti-join on a small set instead
+        # of a join with every record.
+        self.joined = bool(p.filter_groups) or p.breakdown is not None
+        gone: ColumnElement[bool] = R.archived.is_(True)
+        if p.as_of is not None:
+            gone = or_(and_(gone, or_(R.archived_at.is_(None), R.archived_at <= p.as_of)),
+                       R.created_at > p.as_of)
+        self.excluded = select(R.id).where(R.account_id == account_id,
+                                           R.object_type == int(p.object_type), gone)
+
+    def history(self) -> Any:
+        """property_history, joined to the records in scope when their rows are needed."""
+        if self.joined:
+            return property_history.join(self.pop, self.pop.c.record_id == H.record_id)
+        return property_history
+
+    def scoped(self) -> list[ColumnElement[bool]]:
+        return [] if self.joined else [H.record_id.not_in(self.excluded)]
 
     def bval(self, source: Any) -> list[ColumnElement[Any]]:
         return [source.c.bval] if self.p.breakdown is not None else []
@@ -85,8 +104,6 @@ class _Query:
     def entries(self) -> list[ColumnElement[bool]]:
         return [*self.versions(), *self.in_range(H.ts)]
 
-    def joined_pop(self) -> ColumnElement[bool]:
-        return self.pop.c.record_id == H.record_id
 
 
 # --- Funnel ---------------------------------------------------------------------------
@@ -98,16 +115,16 @@ def _ordered_steps(q: _Query) -> list[CTE]:
     steps: list[CTE] = []
     for i, stage in enumerate(q.p.stages):
         if i == 0:
-            prev: Any = q.pop
-            on = q.joined_pop()
+            source, bcols, scope = q.history(), q.bval(q.pop), q.scoped()
         else:
             prev = steps[-1]
-            on = and_(prev.c.record_id == H.record_id, H.ts >= prev.c.t)
-        bcols = q.bval(prev)
+            source = property_history.join(
+                prev, and_(prev.c.record_id == H.record_id, H.ts >= prev.c.t))
+            bcols, scope = q.bval(prev), []
         steps.append(
             select(H.record_id, *bcols, func.min(H.ts).label("t"))
-            .select_from(property_history.join(prev, on))
-            .where(*q.entries(), H.value == stage)
+            .select_from(source)
+            .where(*q.entries(), *scope, H.value == stage)
             .group_by(H.record_id, *bcols)
             .cte(f"step{i}")
         )
@@ -120,8 +137,8 @@ def _furthest(q: _Query) -> Any:
     bcols = q.bval(q.pop)
     return (
         select(H.record_id, *bcols, func.max(idx).label("f"))
-        .select_from(property_history.join(q.pop, q.joined_pop()))
-        .where(*q.entries(), H.value.in_(q.p.stages))
+        .select_from(q.history())
+        .where(*q.entries(), *q.scoped(), H.value.in_(q.p.stages))
         .group_by(H.record_id, *bcols)
         .subquery("furthest")
     )
@@ -145,8 +162,8 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
         bcols = q.bval(q.pop)
         stmt = (
             select(idx.label("step"), *bcols, func.count(distinct(H.record_id)).label("n"))
-            .select_from(property_history.join(q.pop, q.joined_pop()))
-            .where(*q.entries(), H.value.in_(p.stages))
+            .select_from(q.history())
+            .where(*q.entries(), *q.scoped(), H.value.in_(p.stages))
             .group_by(H.value, *bcols)
         )
     else:
@@ -171,8 +188,8 @@ def _step_members(q: _Query, step: int) -> Any:
         bcols = q.bval(q.pop)
         return (
             select(H.record_id, *bcols)
-            .select_from(property_history.join(q.pop, q.joined_pop()))
-            .where(*q.entries(), H.value == p.stages[step])
+            .select_from(q.history())
+            .where(*q.entries(), *q.scoped(), H.value == p.stages[step])
             .group_by(H.record_id, *bcols)
             .subquery("members")
         )
@@ -232,8 +249,8 @@ def stage_times(
         select(H.value, H.ts, *bcols,
                func.lead(H.ts).over(partition_by=H.record_id, order_by=(H.ts, H.id))
                .label("next_ts"))
-        .select_from(property_history.join(q.pop, q.joined_pop()))
-        .where(*q.versions())
+        .select_from(q.history())
+        .where(*q.versions(), *q.scoped())
         .subquery("v")
     )
     is_open = v.c.next_ts.is_(None)
@@ -284,8 +301,8 @@ def entries_per_day(
     day = H.ts // DAY_MS
     stmt = (
         select(H.value, *bcols, day.label("day"), func.count().label("n"))
-        .select_from(property_history.join(q.pop, q.joined_pop()))
-        .where(*q.entries(), H.value.in_(p.stages))
+        .select_from(q.history())
+        .where(*q.entries(), *q.scoped(), H.value.in_(p.stages))
         .group_by(H.value, *bcols, day)
     )
     return [
