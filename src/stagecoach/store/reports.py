@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
-    distinct,
     func,
     literal,
     or_,
@@ -66,12 +65,20 @@ class _Query:
         # leave out (archived then, or created later): an anti-join on a small set instead
         # of a join with every record.
         self.joined = bool(p.filter_groups) or p.breakdown is not None
-        gone: ColumnElement[bool] = R.archived.is_(True)
+        # `= true` (not IS TRUE) so that the partial index on archived records is used.
+        gone: ColumnElement[bool] = R.archived == true()
         if p.as_of is not None:
             gone = or_(and_(gone, or_(R.archived_at.is_(None), R.archived_at <= p.as_of)),
                        R.created_at > p.as_of)
         self.excluded = select(R.id).where(R.account_id == account_id,
                                            R.object_type == int(p.object_type), gone)
+
+    @staticmethod
+    def prepare(conn: Connection) -> None:
+        """Sorts and window partitions of a report stay in memory on PostgreSQL (the
+        default 4MB spills a million-row sort to disk); local to the transaction."""
+        if is_postgres(conn):
+            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
 
     def history(self) -> Any:
         """property_history, joined to the records in scope when their rows are needed."""
@@ -149,6 +156,7 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
     """Count per (breakdown value, step). `reached` returns counts by furthest step, which
     domain.reports.reached_counts turns into step counts."""
     q = _Query(conn, account_id, p, breakdown)
+    q.prepare(conn)
     if p.mode is FunnelMode.ORDERED:
         steps = _ordered_steps(q)
         stmt: Any = union_all(*(
@@ -158,13 +166,20 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
             for i, s in enumerate(steps)
         ))
     elif p.mode is FunnelMode.ANY:
-        idx = case(*((H.value == s, i) for i, s in enumerate(p.stages)), else_=-1)
+        # Distinct (stage, record) pairs first: a grouped scan in index order, cheaper than
+        # COUNT(DISTINCT), which sorts.
         bcols = q.bval(q.pop)
-        stmt = (
-            select(idx.label("step"), *bcols, func.count(distinct(H.record_id)).label("n"))
+        pairs = (
+            select(H.value, H.record_id, *bcols)
             .select_from(q.history())
             .where(*q.entries(), *q.scoped(), H.value.in_(p.stages))
-            .group_by(H.value, *bcols)
+            .group_by(H.value, H.record_id, *bcols)
+            .subquery("pairs")
+        )
+        idx = case(*((pairs.c.value == s, i) for i, s in enumerate(p.stages)), else_=-1)
+        stmt = (
+            select(idx.label("step"), *q.bval(pairs), func.count().label("n"))
+            .group_by(pairs.c.value, *q.bval(pairs))
         )
     else:
         f = _furthest(q)
@@ -205,6 +220,7 @@ def funnel_records(
     """The ids of the records counted at `step` (ascending, after `after`) and their total.
     `breakdown_value` narrows to one breakdown group (a 1-tuple so None can be asked for)."""
     q = _Query(conn, account_id, p, breakdown)
+    q.prepare(conn)
     m = _step_members(q, step)
     conds: list[ColumnElement[bool]] = []
     if breakdown_value is not None and p.breakdown is not None:
@@ -243,6 +259,7 @@ def stage_times(
     One scan: each version with the time of the record's next version (LEAD); a version
     with a next one is a completed stay, the last one an open stay aged `asOf or now`."""
     q = _Query(conn, account_id, p, breakdown)
+    q.prepare(conn)
     at = p.as_of if p.as_of is not None else now
     bcols = q.bval(q.pop)
     v = (
@@ -297,6 +314,7 @@ def entries_per_day(
 ) -> list[tuple[str | None, str, int, int]]:
     """(breakdown value, stage, UTC day start ms, entries), every entry counted."""
     q = _Query(conn, account_id, p, breakdown)
+    q.prepare(conn)
     bcols = q.bval(q.pop)
     day = H.ts // DAY_MS
     stmt = (

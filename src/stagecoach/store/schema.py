@@ -209,8 +209,11 @@ property_history = Table(
     Index("ix_history_record", "account_id", "object_type", "record_id", "property", "ts"),
     Index("ix_history_op", "account_id", "op_id"),
     Index("ix_history_property_ts", "account_id", "object_type", "property", "ts"),
-    # Reports (store/reports.py): one property's versions record by record in time order,
-    # value included, so funnels, stays and stage changes read the index alone.
+    # Reports (store/reports.py) read these indexes alone: entries into one stage record by
+    # record (funnels, stage changes), and every version record by record in time order
+    # (stays, for time in stage).
+    Index("ix_history_property_value", "account_id", "object_type", "property", "value",
+          "record_id", "ts"),
     Index("ix_history_property_record", "account_id", "object_type", "property", "record_id",
           "ts", "id", "value"),
 )

@@ -281,6 +281,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_history_op', ['account_id', 'op_id'], unique=False)
         batch_op.create_index('ix_history_property_record', ['account_id', 'object_type', 'property', 'record_id', 'ts', 'id', 'value'], unique=False)
         batch_op.create_index('ix_history_property_ts', ['account_id', 'object_type', 'property', 'ts'], unique=False)
+        batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
         batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
 
 
@@ -296,6 +297,7 @@ def downgrade() -> None:
             op.execute(f"DROP SEQUENCE IF EXISTS stagecoach_{kind}_seq")
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
+        batch_op.drop_index('ix_history_property_value')
         batch_op.drop_index('ix_history_property_ts')
         batch_op.drop_index('ix_history_property_record')
         batch_op.drop_index('ix_history_op')
