@@ -278,20 +278,29 @@ def stage_times(
             case((is_open, literal(at) - v.c.ts), else_=v.c.next_ts - v.c.ts).label("d"),
         )
         .where(v.c.value.in_(p.stages), or_(is_open, and_(true(), *q.in_range(v.c.ts))))
-        .subquery("stays")
+        .cte("stays")
     )
+    # Nearest ranks need each group's size: a GROUP BY beside the ranking, joined on the
+    # group, rather than COUNT(*) OVER, which buffers every partition.
     part = (stays.c.open, stays.c.value, *q.bval(stays))
     ranked = select(
         stays, func.row_number().over(partition_by=part, order_by=stays.c.d).label("rn"),
-        func.count().over(partition_by=part).label("n"),
     ).subquery("ranked")
-    rb = q.bval(ranked)
-    agg = select(
-        ranked.c.open, ranked.c.value, *rb,
-        func.count().label("n"), func.sum(ranked.c.d).label("total"),
-        func.max(case((ranked.c.rn == _rank(ranked.c.n, MEDIAN), ranked.c.d))).label("med"),
-        func.max(case((ranked.c.rn == _rank(ranked.c.n, P90), ranked.c.d))).label("p90"),
-    ).group_by(ranked.c.open, ranked.c.value, *rb)
+    sizes = select(*part, func.count().label("n"), func.sum(stays.c.d).label("total")
+                   ).group_by(*part).subquery("sizes")
+    same_group = and_(ranked.c.open == sizes.c.open, ranked.c.value == sizes.c.value,
+                      *([ranked.c.bval.is_not_distinct_from(sizes.c.bval)]
+                        if p.breakdown is not None else []))
+    med, p90 = _rank(sizes.c.n, MEDIAN), _rank(sizes.c.n, P90)
+    agg = (
+        select(
+            sizes.c.open, sizes.c.value, *q.bval(sizes), sizes.c.n, sizes.c.total,
+            func.max(case((ranked.c.rn == med, ranked.c.d))).label("med"),
+            func.max(case((ranked.c.rn == p90, ranked.c.d))).label("p90"),
+        )
+        .select_from(sizes.join(ranked, and_(same_group, ranked.c.rn.in_([med, p90]))))
+        .group_by(sizes.c.open, sizes.c.value, *q.bval(sizes), sizes.c.n, sizes.c.total)
+    )
     done: dict[tuple[str | None, str], StayStats] = {}
     current: dict[tuple[str | None, str], StayStats] = {}
     for row in conn.execute(agg):
