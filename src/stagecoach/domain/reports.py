@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from stagecoach.domain.catalog import Catalog
-from stagecoach.domain.errors import ValidationError
+from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.filters import FilterGroup, parse_groups
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import PropertyType, iso_to_ms
@@ -121,8 +121,8 @@ def parse_params(kind: ReportKind, raw: Mapping[str, object], catalog: Catalog) 
     ot_name = raw.get("objectType") or "contacts"
     try:
         object_type = ObjectType.parse(str(ot_name))
-    except Exception:
-        object_type = ObjectType.DEAL
+    except NotFound:
+        object_type = ObjectType.DEAL  # refused just below, as any type without stages
     if not object_type.has_lifecycle:
         raise ValidationError("objectType must be contacts or companies",
                               code="INVALID_OPTION", propertyName="objectType",
