@@ -78,7 +78,7 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
         a=account_id, base=BASE_TS, day=DAY, false="false" if pg else "0",
         props=(f"jsonb_build_object('hs_lead_status', {STATUS_CASE})" if pg else
                f"json_object('hs_lead_status', {STATUS_CASE})"),
-        series="generate_series(1, :n) AS s(r)" if pg else "rs",
+        series="generate_series(1::bigint, :n) AS s(r)" if pg else "rs",
     )
     history_sql = (
         "INSERT INTO property_history (account_id, id, object_type, record_id, property,"
