@@ -207,3 +207,41 @@ def test_ordered_funnel_accepts_entries_at_the_same_instant(acct: Acct):
         records.update_many(ctx, C, [ItemWrite(rid, {"lifecyclestage": "customer"})], API)
     assert counts(acct, stages=["lead", "customer"]) == [1, 1]
     assert counts(acct, stages=["customer", "lead"]) == [1, 1]
+
+
+def test_company_funnel_counts_companies_only(acct: Acct):
+    from tests.helpers import CO
+
+    co = acct.company("lead")
+    acct.set_stage(CO, co, "customer")
+    acct.contact("lead")
+    assert counts(acct, objectType="companies", stages=["lead", "customer"]) == [1, 1]
+    assert counts(acct, objectType="contacts", stages=["lead", "customer"]) == [1, 0]
+
+
+def test_funnel_records_of_one_breakdown_group(acct: Acct):
+    a = acct.create(C, {"lifecyclestage": "lead", "hs_lead_status": "NEW"})
+    acct.create(C, {"lifecyclestage": "lead", "hs_lead_status": "OPEN"})
+    c = acct.contact("lead")
+    raw = {"stages": ["lead"], "breakdown": "hs_lead_status"}
+    with acct.ctx_readonly() as ctx:
+        new = reports.funnel_records(ctx, raw, "lead", after=None, limit=10,
+                                     breakdown_value=("NEW",))
+        none = reports.funnel_records(ctx, raw, "lead", after=None, limit=10,
+                                      breakdown_value=(None,))
+    assert (new.total, new.ids) == (1, [a])
+    assert (none.total, none.ids) == (1, [c])
+
+
+def test_stage_changes_breakdown_sums_to_the_whole(acct: Acct):
+    acct.create(C, {"lifecyclestage": "lead", "hs_lead_status": "NEW"})
+    acct.create(C, {"lifecyclestage": "lead", "hs_lead_status": "OPEN"})
+    acct.contact("lead")
+    with acct.ctx_readonly() as ctx:
+        res = reports.stage_changes(ctx, {"stages": ["lead"], "interval": "month",
+                                          "breakdown": "hs_lead_status"}).as_json()
+    whole = res["series"][0]["points"]
+    assert sum(p["count"] for p in whole) == 3
+    by_group = {b["value"]: sum(p["count"] for p in b["series"][0]["points"])
+                for b in res["breakdown"]}
+    assert by_group["NEW"] == 1 and by_group["OPEN"] == 1 and by_group[None] == 1

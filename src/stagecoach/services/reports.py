@@ -113,28 +113,25 @@ def stage_changes(ctx: Ctx, raw: Mapping[str, object]) -> StageChangesResult:
                 f"The range holds more than {MAX_BUCKETS} {p.interval.value}s; choose a "
                 "shorter range or a longer interval", code="TOO_MANY_BUCKETS")
         starts = rd.bucket_starts(first, last, p.interval)
+    # Days folded into the interval's buckets: (group, stage, bucket) -> entries.
     sums: dict[tuple[str | None, str, int], int] = {}
+    totals: dict[tuple[str, int], int] = {}
     for g, stage, day, n in days:
-        k = (g, stage, rd.bucket_start(day, p.interval))
-        sums[k] = sums.get(k, 0) + n
-
+        b = rd.bucket_start(day, p.interval)
+        sums[(g, stage, b)] = sums.get((g, stage, b), 0) + n
+        totals[(stage, b)] = totals.get((stage, b), 0) + n
+    whole = _series(p, starts, totals)
     if prop is None:
-        return StageChangesResult(p.interval, p.object_type, _fast_series(p, starts, sums))
+        return StageChangesResult(p.interval, p.object_type, whole)
     groups = _groups(prop, (g for g, _, _, _ in days))
-    return StageChangesResult(p.interval, p.object_type, _fast_series(p, starts, sums),
-                              tuple((g, _fast_series(p, starts, sums, g)) for g in groups))
+    return StageChangesResult(p.interval, p.object_type, whole, tuple(
+        (g, _series(p, starts, {(s, b): n for (gg, s, b), n in sums.items() if gg == g}))
+        for g in groups))
 
 
-def _fast_series(p: ReportParams, starts: list[int],
-                 sums: Mapping[tuple[str | None, str, int], int],
-                 group: tuple[str | None] | str | None = (None,)) -> tuple[Series, ...]:
-    """Series over every bucket; `group` picks one breakdown group, the default all."""
-    if isinstance(group, tuple):
-        per: dict[tuple[str, int], int] = {}
-        for (_, s, b), n in sums.items():
-            per[(s, b)] = per.get((s, b), 0) + n
-    else:
-        per = {(s, b): n for (g, s, b), n in sums.items() if g == group}
+def _series(p: ReportParams, starts: list[int], per: Mapping[tuple[str, int], int]
+            ) -> tuple[Series, ...]:
+    """One series per stage with a point for every bucket, empty ones included."""
     return tuple(Series(s, tuple((b, per.get((s, b), 0)) for b in starts)) for s in p.stages)
 
 
