@@ -9,6 +9,7 @@ from stagecoach.api import errors
 from stagecoach.api.routes import health
 from stagecoach.api.routes import pipelines as pipeline_routes
 from stagecoach.api.routes import properties as property_routes
+from stagecoach.api.routes import reports as report_routes
 from stagecoach.api.routes import settings as settings_routes
 from stagecoach.api.routes import stages as stage_routes
 from stagecoach.library import Stagecoach
@@ -24,4 +25,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(pipeline_routes.router)
     app.include_router(settings_routes.router)
     app.include_router(stage_routes.router)
+    app.include_router(report_routes.router)
     return app

@@ -178,6 +178,9 @@ records = Table(
     Index("ix_records_dealstage", "account_id", "object_type", "pipeline", "dealstage"),
     Index("ix_records_created", "account_id", "object_type", "created_at"),
     Index("ix_records_updated", "account_id", "object_type", "updated_at"),
+    # The few archived records, which reports leave out without joining every record.
+    Index("ix_records_archived", "account_id", "object_type", "id",
+          sqlite_where=text("archived = 1"), postgresql_where=text("archived")),
     _to_account(),
 )
 
@@ -213,6 +216,13 @@ property_history = Table(
     Index("ix_history_record", "account_id", "object_type", "record_id", "property", "ts"),
     Index("ix_history_op", "account_id", "op_id"),
     Index("ix_history_property_ts", "account_id", "object_type", "property", "ts"),
+    # Reports (store/reports.py) read these indexes alone: entries into one stage record by
+    # record (funnels, stage changes), and every version record by record in time order
+    # (stays, for time in stage).
+    Index("ix_history_property_value", "account_id", "object_type", "property", "value",
+          "record_id", "ts"),
+    Index("ix_history_property_record", "account_id", "object_type", "property", "record_id",
+          "ts", "id", "value"),
 )
 
 associations = Table(

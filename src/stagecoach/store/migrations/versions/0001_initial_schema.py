@@ -162,6 +162,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('account_id', 'object_type', 'id', name=op.f('pk_records'))
     )
     with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.create_index('ix_records_archived', ['account_id', 'object_type', 'id'], unique=False, sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
         batch_op.create_index('ix_records_created', ['account_id', 'object_type', 'created_at'], unique=False)
         batch_op.create_index('ix_records_dealstage', ['account_id', 'object_type', 'pipeline', 'dealstage'], unique=False)
         batch_op.create_index('ix_records_domain', ['account_id', 'object_type', 'domain'], unique=False)
@@ -283,7 +284,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.create_index('ix_history_op', ['account_id', 'op_id'], unique=False)
+        batch_op.create_index('ix_history_property_record', ['account_id', 'object_type', 'property', 'record_id', 'ts', 'id', 'value'], unique=False)
         batch_op.create_index('ix_history_property_ts', ['account_id', 'object_type', 'property', 'ts'], unique=False)
+        batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
         batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
 
 
@@ -299,7 +302,9 @@ def downgrade() -> None:
             op.execute(f"DROP SEQUENCE IF EXISTS stagecoach_{kind}_seq")
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
+        batch_op.drop_index('ix_history_property_value')
         batch_op.drop_index('ix_history_property_ts')
+        batch_op.drop_index('ix_history_property_record')
         batch_op.drop_index('ix_history_op')
 
     op.drop_table('property_history')
@@ -326,6 +331,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_records_domain')
         batch_op.drop_index('ix_records_dealstage')
         batch_op.drop_index('ix_records_created')
+        batch_op.drop_index('ix_records_archived', sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
 
     op.drop_table('records')
     op.drop_table('property_defs')
