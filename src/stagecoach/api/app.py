@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from stagecoach import __version__
+from stagecoach import __version__, web
 from stagecoach.api import errors
 from stagecoach.api.routes import health
 from stagecoach.library import Stagecoach
@@ -16,4 +16,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
+    web.install(app)
     return app

@@ -52,6 +52,9 @@ accounts = Table(
     Column("account_id", BigInteger, nullable=False),
     Column("name", String(200), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Signs the web app's session cookies and CSRF tokens. In the database so that every
+    # server process shares it; per account so that rotating it signs out only that account.
+    Column("web_secret", String(64)),
     PrimaryKeyConstraint("account_id"),
 )
 
@@ -384,8 +387,29 @@ idempotency_keys = Table(
     _to_account(),
 )
 
+# Saved views of the web app's index pages: a named filter, columns and sort, owned by one
+# user (personal) or by nobody (shared with the account).
+saved_views = Table(
+    "saved_views",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("owner_user_id", BigInteger),
+    Column("stages", Json, nullable=False),
+    Column("query", String(200), nullable=False, server_default=""),
+    Column("lead_status", String(64)),
+    Column("columns", Json, nullable=False),
+    Column("sort", String(120), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_saved_views_type", "account_id", "object_type"),
+    _to_account(),
+)
+
 # PostgreSQL sequences behind store/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",
-    "stage", "pipeline", "stage_order",
+    "stage", "pipeline", "stage_order", "saved_view",
 )

@@ -1,0 +1,146 @@
+"""The web app's index-page queries: stage chip counts, text search, sort and paging.
+
+A page costs two statements whatever the table size: one GROUP BY for the chip counts
+(which also gives the total, so no separate COUNT), and one page of rows. Sorting on
+created/modified dates, email and domain walks the indexes of store/schema.py; the stage
+sorts by the account's stage order, not alphabetically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, case, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.stages import StageSet
+from stagecoach.store.jsonsql import JsonSql
+from stagecoach.store.records import RecordRow, account_scope, row_to_record
+from stagecoach.store.schema import records
+
+R = records.c
+NO_STAGE = ""  # the chip and filter value of records without a lifecycle stage
+MAX_PER_PAGE = 200
+
+# Properties searched by the text box, per object type (hot columns are lowercase already).
+SEARCHED: dict[ObjectType, tuple[str, ...]] = {
+    ObjectType.CONTACT: ("email", "firstname", "lastname"),
+    ObjectType.COMPANY: ("name", "domain"),
+    ObjectType.DEAL: ("dealname",),
+}
+_META_COLUMNS = {"createdate": R.created_at, "lastmodifieddate": R.updated_at,
+                 "hs_lastmodifieddate": R.updated_at, "hs_object_id": R.id}
+_HOT = {"email": R.email, "domain": R.domain, "pipeline": R.pipeline,
+        "dealstage": R.dealstage}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    object_type: ObjectType
+    stages: tuple[str, ...] = ()  # empty: every stage; NO_STAGE selects records without one
+    text: str = ""
+    lead_status: str | None = None
+    sort: str = "-createdate"  # a property name, "-" first for descending
+    numeric_sort: bool = False  # the sort property holds numbers (custom number properties)
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass
+class ListPage:
+    rows: list[RecordRow]
+    total: int  # records matching every filter
+    stage_counts: dict[str, int] = field(default_factory=dict)  # the stage filter left out
+
+    @property
+    def unfiltered_total(self) -> int:
+        return sum(self.stage_counts.values())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _value(js: JsonSql, name: str) -> ColumnElement[Any]:
+    if name in _META_COLUMNS:
+        return _META_COLUMNS[name]
+    if name in _HOT:
+        return _HOT[name]
+    if name == "lifecyclestage":
+        return R.lifecyclestage
+    return js.text(R.props, name)
+
+
+def _base_filters(js: JsonSql, account_id: int, q: ListQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [account_scope(account_id, q.object_type),
+                                        R.archived.is_(False)]
+    text = q.text.strip()
+    if text:
+        pattern = f"%{_escape_like(text.lower())}%"
+        terms = [_value(js, name).ilike(pattern, escape="\\")
+                 for name in SEARCHED[q.object_type]]
+        if text.isdigit() and len(text) < 19:
+            terms.append(R.id == int(text))
+        where.append(or_(*terms))
+    if q.lead_status:
+        where.append(js.text(R.props, "hs_lead_status") == q.lead_status)
+    return where
+
+
+def _stage_filter(stages: Sequence[str]) -> ColumnElement[bool]:
+    named = [s for s in stages if s != NO_STAGE]
+    terms: list[ColumnElement[bool]] = []
+    if named:
+        terms.append(R.lifecyclestage.in_(named))
+    if NO_STAGE in stages:
+        terms.append(R.lifecyclestage.is_(None))
+    return or_(*terms)
+
+
+def _order(js: JsonSql, q: ListQuery, stage_set: StageSet) -> list[ColumnElement[Any]]:
+    desc = q.sort.startswith("-")
+    name = q.sort.lstrip("-")
+    key: ColumnElement[Any]
+    if name == "lifecyclestage":
+        key = case({v: i for i, v in enumerate(stage_set.values)},
+                   value=R.lifecyclestage, else_=literal(-1))
+    elif name == "name" and q.object_type is ObjectType.CONTACT:
+        key = func.lower(func.coalesce(js.text(R.props, "firstname"), "")
+                         + " " + func.coalesce(js.text(R.props, "lastname"), ""))
+    elif q.numeric_sort and name not in _META_COLUMNS:
+        key = js.num(R.props, name)
+    elif name in _META_COLUMNS or name in _HOT:
+        key = _value(js, name)
+    else:
+        key = func.lower(_value(js, name))
+    if desc:
+        return [key.desc().nulls_last(), R.id.desc()]
+    return [key.asc().nulls_last(), R.id.asc()]
+
+
+def stage_counts(conn: Connection, account_id: int, q: ListQuery) -> dict[str, int]:
+    """Records per stage (NO_STAGE for none) under every filter but the stage one."""
+    js = JsonSql(conn)
+    rows = conn.execute(
+        select(R.lifecyclestage, func.count())
+        .where(*_base_filters(js, account_id, q))
+        .group_by(R.lifecyclestage)
+    )
+    return {(r[0] if r[0] is not None else NO_STAGE): int(r[1]) for r in rows}
+
+
+def list_page(conn: Connection, account_id: int, q: ListQuery, stage_set: StageSet) -> ListPage:
+    js = JsonSql(conn)
+    counts = stage_counts(conn, account_id, q)
+    total = (sum(n for s, n in counts.items() if s in q.stages) if q.stages
+             else sum(counts.values()))
+    per_page = max(1, min(q.per_page, MAX_PER_PAGE))
+    page = max(1, q.page)
+    stmt = select(records).where(*_base_filters(js, account_id, q))
+    if q.stages:
+        stmt = stmt.where(_stage_filter(q.stages))
+    stmt = stmt.order_by(*_order(js, q, stage_set)).limit(per_page).offset((page - 1) * per_page)
+    return ListPage([row_to_record(r) for r in conn.execute(stmt)], total, counts)
