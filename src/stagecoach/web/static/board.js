@@ -3,6 +3,7 @@
 export function init() {
   const board = document.querySelector("[data-board]");
   let dragged = null;
+  board.dataset.ready = "true";
 
   board.addEventListener("dragstart", (event) => {
     const card = event.target.closest(".deal-card");
