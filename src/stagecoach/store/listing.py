@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal, or_, select
+from sqlalchemy import Connection, String, case, func, literal, or_, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
@@ -71,7 +71,11 @@ def _value(js: JsonSql, name: str) -> ColumnElement[Any]:
         return _HOT[name]
     if name == "lifecyclestage":
         return R.lifecyclestage
-    return js.text(R.props, name)
+    return _text(js, name)
+
+
+def _text(js: JsonSql, name: str) -> ColumnElement[Any]:
+    return type_coerce(js.text(R.props, name), String)
 
 
 def _base_filters(js: JsonSql, account_id: int, q: ListQuery) -> list[ColumnElement[bool]]:
@@ -86,7 +90,7 @@ def _base_filters(js: JsonSql, account_id: int, q: ListQuery) -> list[ColumnElem
             terms.append(R.id == int(text))
         where.append(or_(*terms))
     if q.lead_status:
-        where.append(js.text(R.props, "hs_lead_status") == q.lead_status)
+        where.append(_text(js, "hs_lead_status") == q.lead_status)
     return where
 
 
@@ -108,8 +112,8 @@ def _order(js: JsonSql, q: ListQuery, stage_set: StageSet) -> list[ColumnElement
         key = case({v: i for i, v in enumerate(stage_set.values)},
                    value=R.lifecyclestage, else_=literal(-1))
     elif name == "name" and q.object_type is ObjectType.CONTACT:
-        key = func.lower(func.coalesce(js.text(R.props, "firstname"), "")
-                         + " " + func.coalesce(js.text(R.props, "lastname"), ""))
+        key = func.lower(func.coalesce(_text(js, "firstname"), "")
+                         + " " + func.coalesce(_text(js, "lastname"), ""))
     elif q.numeric_sort and name not in _META_COLUMNS:
         key = js.num(R.props, name)
     elif name in _META_COLUMNS or name in _HOT:
