@@ -131,3 +131,12 @@ def test_views_referring_to_a_stage_are_named(acct: Acct) -> None:
         assert saved_views.views_referring_to_stage(ctx.conn, acct.id, "evangelist") == []
         visible = saved_views.visible_to(ctx.conn, acct.id, CO, 8)
         assert visible == []  # another user's personal view is not visible
+
+
+def test_search_finds_names_with_accents_and_ignores_property_names(acct: Acct) -> None:
+    jose = acct.contact("lead", firstname="José", lastname="Núñez", email="jn@example.org")
+    acct.contact("lead", firstname="Plain", email="plain@example.org", hs_lead_status="NEW")
+    assert [r.id for r in _page(acct, ListQuery(C, text="josé")).rows] == [jose]
+    assert [r.id for r in _page(acct, ListQuery(C, text="NÚÑ")).rows] == [jose]
+    # "firstname" is a key of every record's JSON, never a value: no match.
+    assert _page(acct, ListQuery(C, text="firstname")).total == 0

@@ -174,6 +174,11 @@ records = Table(
     Index("ix_records_dealstage", "account_id", "object_type", "pipeline", "dealstage"),
     Index("ix_records_created", "account_id", "object_type", "created_at"),
     Index("ix_records_updated", "account_id", "object_type", "updated_at"),
+    # The web app's index pages: chip counts read only this index (GROUP BY stage), and the
+    # default newest-first page walks the second one without sorting.
+    Index("ix_records_list_stage", "account_id", "object_type", "archived", "lifecyclestage"),
+    Index("ix_records_list_created", "account_id", "object_type", "archived", "created_at",
+          "id"),
     _to_account(),
 )
 
