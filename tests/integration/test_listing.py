@@ -17,9 +17,11 @@ def _page(acct: Acct, q: ListQuery) -> listing.ListPage:
 
 def _people(acct: Acct) -> dict[str, int]:
     ids = {}
-    for name, stage, status in (("Ada Lovelace", "lead", "NEW"), ("Alan Turing", "lead", "OPEN"),
-                                ("Grace Hopper", "customer", "NEW"), ("Edsger Dijkstra", None, None),
-                                ("Barbara Liskov", "subscriber", None)):
+    for name, stage, status in (
+        ("Ada Lovelace", "lead", "NEW"), ("Alan Turing", "lead", "OPEN"),
+        ("Grace Hopper", "customer", "NEW"), ("Edsger Dijkstra", None, None),
+        ("Barbara Liskov", "subscriber", None),
+    ):
         first, last = name.split()
         props = {"firstname": first, "lastname": last, "email": f"{first.lower()}@example.org"}
         if status:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from sqlalchemy import update
 
@@ -152,8 +153,7 @@ def test_a_user_of_two_accounts_chooses_which_one(sc: Stagecoach) -> None:
     assert r.status_code == 200
     assert "Choose an account" in r.text
     assert "First Account" in r.text and "Second Account" in r.text
-    import re
-    choice = re.search(r'name="choice" value="(%d\.[^"]+)"' % second.account_id, r.text)
+    choice = re.search(rf'name="choice" value="({second.account_id}\.[^"]+)"', r.text)
     assert choice is not None
     r = c.post("/login/account", data={"choice": choice.group(1), "csrf_token": token})
     assert r.status_code == 303

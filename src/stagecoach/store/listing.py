@@ -87,9 +87,11 @@ def _base_filters(js: JsonSql, account_id: int, q: ListQuery) -> list[ColumnElem
         pattern = f"%{_escape_like(text.lower())}%"
         # SQLite's LIKE already ignores ASCII case; lower() on both sides would double the
         # cost of the scan. PostgreSQL needs ILIKE.
-        terms = {name: (_value(js, name).ilike(pattern, escape="\\") if js.pg
-                        else _value(js, name).like(pattern, escape="\\"))
-                 for name in SEARCHED[q.object_type]}
+        terms: dict[str, ColumnElement[bool]] = {
+            name: (_value(js, name).ilike(pattern, escape="\\") if js.pg
+                   else _value(js, name).like(pattern, escape="\\"))
+            for name in SEARCHED[q.object_type]
+        }
         if text.isdigit() and len(text) < 19:
             terms["hs_object_id"] = R.id == int(text)
         prefilter = _raw_json_prefilter(js, pattern, text)

@@ -56,7 +56,7 @@ def fmt_duration(ms: Any) -> str:
     total = int(float(ms)) // 1000
     if total < 60:
         return f"{total}s"
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         n, total = divmod(total, size)
         if n or parts:

@@ -195,9 +195,12 @@ def load(ctx: Ctx, ot: ObjectType, record_id: int) -> RecordPage:
     emails = record_views.user_emails(conn, acc, [r.user_id for r in [*hist, *blocked_rows]])
     causes = describe_causes(ctx, hist)
     blocked_causes = describe_causes(ctx, blocked_rows)  # another id space than history
+    def label(name: str) -> str:
+        p = cat.definition(ot, name)
+        return p.label if p else name
+
     page.history = [{
-        "property": r.property, "label": (cat.definition(ot, r.property).label
-                                          if cat.definition(ot, r.property) else r.property),
+        "property": r.property, "label": label(r.property),
         "value": _value_label(cat, ot, r.property, r.value), "raw": r.value, "ts": r.ts,
         "source": _source_text(r, emails), "cause": causes.get(r.id), "derived":
         ld.is_derived(r.property),

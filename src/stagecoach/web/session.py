@@ -100,7 +100,7 @@ def current(request: Request) -> WebSession | None:
         lambda conn: web_auth.user_with_secret(conn, account_id, user_id), readonly=True)
     if found is None or not found[1]:
         return None
-    user, secret = found
+    user, secret = found[0], str(found[1])
     try:
         data = _serializer(secret, "session").loads(payload, max_age=SESSION_MAX_AGE_S)
     except BadSignature:

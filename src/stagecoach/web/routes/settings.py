@@ -67,10 +67,10 @@ def patch_from_form(form: FormData) -> dict[str, Any]:
 @router.get(URL)
 def show(request: Request) -> Response:
     session = sessions.require(request)
-    data = run(request, session, lambda ctx: {"s": settings.get(ctx), "catalog": ctx.catalog},
-               readonly=True)
+    current, catalog = run(request, session, lambda ctx: (settings.get(ctx), ctx.catalog),
+                           readonly=True)
     return pages.render(request, "settings.html", {
-        **data, "stages": list(data["catalog"].stages), "pipelines": data["catalog"].pipelines,
+        "s": current, "stages": list(catalog.stages), "pipelines": catalog.pipelines,
         "STAGE_SETTINGS": STAGE_SETTINGS, "BACKWARD_CHOICES": BACKWARD_CHOICES,
         "can_edit": session.is_admin}, session, section="settings")
 
