@@ -138,6 +138,9 @@ def test_company_stage_change_with_sync_moves_primary_contacts(page: Page, serve
     expect(flash).to_contain_text("Bob")
     expect(page.get_by_test_id("contacts")).to_contain_text("Opportunity")
     shoot(page, server, "company")
+    page.get_by_role("link", name="Companies", exact=True).click()
+    expect(page.get_by_test_id("records")).to_contain_text("Globex")
+    shoot(page, server, "companies")
     assert stage_of(acct, C, a) == "opportunity"
     assert stage_of(acct, C, b) == "opportunity"
 

@@ -49,6 +49,11 @@ def fmt_datetime(ms: Any) -> str:
     return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def fmt_date_short(ms: Any) -> str:
+    text = fmt_datetime(ms)
+    return text[:-4] if text.endswith(" UTC") else text
+
+
 def fmt_duration(ms: Any) -> str:
     """A duration the way people say it: the two largest units."""
     if ms in (None, ""):
@@ -77,7 +82,8 @@ def fmt_amount(value: Any) -> str:
 env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                   autoescape=select_autoescape(["html"]), trim_blocks=True,
                   lstrip_blocks=True)
-env.filters.update(datetime=fmt_datetime, duration=fmt_duration, amount=fmt_amount)
+env.filters.update(datetime=fmt_datetime, date_short=fmt_date_short, duration=fmt_duration,
+                   amount=fmt_amount)
 env.globals.update(NAVIGATION=NAVIGATION, CSRF_FIELD=sessions.CSRF_FIELD,
                    STATIC_VERSION=_static_version())
 

@@ -22,6 +22,8 @@ C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 _OWN_CARD = frozenset({"lifecyclestage", "hs_lead_status"})
 _GROUP_TITLES = {"contactinformation": "About", "companyinformation": "About",
                  "sales_properties": "Sales", "dealinformation": "Deal"}
+# What people look for first, before the rest in definition order.
+_FIRST = ("firstname", "lastname", "email", "name", "domain", "jobtitle", "company", "phone")
 _SALES = frozenset({"closedate", "days_to_close", "hs_analytics_source",
                     "num_associated_deals", "num_associated_contacts", "associatedcompanyid"})
 
@@ -92,6 +94,8 @@ def property_groups(catalog: Catalog, ot: ObjectType, values: dict[str, Any]
                  "Record" if p.calculated else
                  _GROUP_TITLES.get(p.group, p.group.replace("_", " ").capitalize()))
         groups.setdefault(title, []).append(_field(catalog, p, values.get(p.name)))
+    for fields in groups.values():
+        fields.sort(key=lambda f: _FIRST.index(f.name) if f.name in _FIRST else len(_FIRST))
     order = ["About", "Sales", "Deal"]
     return sorted(groups.items(), key=lambda g: (order.index(g[0]) if g[0] in order else 5,
                                                  g[0] == "Record", g[0]))

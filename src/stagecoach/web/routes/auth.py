@@ -3,6 +3,10 @@ matches more than one, the page asks which account."""
 
 from __future__ import annotations
 
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -15,6 +19,15 @@ from stagecoach.web.common import redirect, safe_next, text
 from stagecoach.web.routing import WebRoute
 
 router = APIRouter(route_class=WebRoute)
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_a_hash(password: str) -> None:
+    """As long as a real check, so that answer times do not tell which emails exist."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(PasswordHasher().hash("not a real password"))
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        PasswordHasher().verify(_DUMMY_HASH[0], password)
 
 
 def _login_page(request: Request, *, error: str = "", email: str = "", next_: str = "",
@@ -58,6 +71,7 @@ async def login(request: Request) -> Response:
 
     matches = db.run_in_transaction(request.app.state.sc.engine, check)
     if not matches:
+        _spend_a_hash(password)
         return _login_page(request, error="The email or the password is not right.",
                            email=email, next_=next_, status=401)
     if len(matches) == 1:
