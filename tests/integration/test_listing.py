@@ -142,3 +142,26 @@ def test_search_finds_names_with_accents_and_ignores_property_names(acct: Acct) 
     assert [r.id for r in _page(acct, ListQuery(C, text="NÚÑ")).rows] == [jose]
     # "firstname" is a key of every record's JSON, never a value: no match.
     assert _page(acct, ListQuery(C, text="firstname")).total == 0
+
+
+def test_a_page_costs_two_statements_whatever_the_filters(acct: Acct) -> None:
+    from sqlalchemy import event
+
+    for i in range(30):
+        acct.contact("lead" if i % 2 else "customer", email=f"q{i}@example.org")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(acct.sc.engine, "before_cursor_execute", count)
+    try:
+        for q in (ListQuery(C), ListQuery(C, stages=("lead",), sort="email", page=2, per_page=5),
+                  ListQuery(C, text="q1", lead_status="NEW")):
+            statements.clear()
+            with acct.ctx_readonly() as ctx:
+                statements.clear()  # loading the catalog is not the page's cost
+                listing.list_page(ctx.conn, acct.id, q, ctx.catalog.stages)
+                assert len(statements) == 2, statements
+    finally:
+        event.remove(acct.sc.engine, "before_cursor_execute", count)
