@@ -153,6 +153,8 @@ def test_saved_views_are_created_applied_and_deleted(sc: Stagecoach) -> None:
     page = c.get(f"/contacts?view={view_id}").text
     assert "lead@example.org" in page and "cust@example.org" not in page
     assert "Lifecycle stage</a>" not in page  # only the saved columns
+    resorted = c.get(f"/contacts?view={view_id}&sort=-email").text  # sorting keeps the filter
+    assert "lead@example.org" in resorted and "cust@example.org" not in resorted
     with acct.ctx_readonly() as ctx:
         assert saved_views.views_referring_to_stage(ctx.conn, acct.id, "lead") == ["Leads"]
     c.post(f"/contacts/views/{view_id}/delete", data={"csrf_token": token})

@@ -71,22 +71,23 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 
 def _state(request: Request, ot: ObjectType, view: saved_views.SavedView | None) -> ListState:
+    """The page's state: what the address says, over the saved view's values when a view
+    is open (so sorting or paging inside a view keeps its filter)."""
     qp = request.query_params
     per_page = _int(qp.get("per_page"), PER_PAGE_CHOICES[0], 1, listing.MAX_PER_PAGE)
     page = _int(qp.get("page"), 1, 1, 1_000_000)
-    sortable = set(columns.keys(ot))
-    if view is not None and not any(k in qp for k in ("stage", "q", "lead_status", "sort")):
-        return ListState(view.stages, view.query, view.lead_status or "", view.sort, page,
-                         per_page, columns.clean(ot, list(view.columns)), view.id)
-    sort = qp.get("sort", "-createdate")
-    if sort.lstrip("-") not in sortable:
+    stages = (tuple(dict.fromkeys(qp.getlist("stage"))) if "stage" in qp or view is None
+              else view.stages)
+    q = qp.get("q", view.query if view else "")[:200].strip()
+    lead_status = qp.get("lead_status", (view.lead_status or "") if view else "")[:64]
+    sort = qp.get("sort", view.sort if view else "-createdate")
+    if sort.lstrip("-") not in set(columns.keys(ot)):
         sort = "-createdate"
     if qp.getlist("col"):
         cols = columns.clean(ot, qp.getlist("col"))
     else:
         cols = columns.clean(ot, list(view.columns)) if view else columns.DEFAULT[ot]
-    return ListState(tuple(dict.fromkeys(qp.getlist("stage"))), qp.get("q", "")[:200].strip(),
-                     qp.get("lead_status", "")[:64], sort, page, per_page, cols,
+    return ListState(stages, q, lead_status, sort, page, per_page, cols,
                      view.id if view else None, bool(qp.getlist("col")))
 
 
