@@ -5,7 +5,7 @@ from __future__ import annotations
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.services import records
 from stagecoach.services.records import NewRecord
-from tests.helpers import API, CO, UI, C, D, Acct, stage_history
+from tests.helpers import API, CO, UI, Acct, C, D, stage_history
 
 DAY = 86_400_000
 

@@ -7,7 +7,7 @@ import pytest
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.writes import WriteOptions
-from tests.helpers import API, UI, C, Acct
+from tests.helpers import API, UI, Acct, C
 
 
 def test_moving_back_clears_the_became_dates_of_later_stages(acct: Acct) -> None:
