@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from stagecoach import __version__
+from stagecoach import __version__, web
 from stagecoach.api import errors
 from stagecoach.api.routes import health
 from stagecoach.api.routes import pipelines as pipeline_routes
@@ -26,4 +26,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(settings_routes.router)
     app.include_router(stage_routes.router)
     app.include_router(report_routes.router)
+    web.install(app)
     return app
