@@ -189,8 +189,9 @@ def delete(ctx: Ctx, value: str, replacement: str | None = None) -> Deleted:
             ctx.conn, ctx.account_id, op, value, replacement,
             Source.automation("stage_deleted"),
             f"stage {value} ({stages.label(value)}) deleted")
-        with stage_admin.bulk_join_plan(ctx.conn):
-            moved = stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, stages).moved
+        result = stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, stages)
+        ctx.at_least(result.now)
+        moved = result.moved
     _save(ctx, [s for s in stages if s.value != value])
     if op is not None:
         # Primary contacts of moved companies follow with sync on (rule 21).

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import Connection, func, literal, select
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
-from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import records, stage_moves
 
 R = records.c
@@ -44,20 +40,3 @@ def stage_replacement(conn: Connection, account_id: int, op_id: int, value: str,
     conn.execute(stage_moves.insert().from_select(
         ["account_id", "op_id", "object_type", "record_id", "target", "forward_only",
          "source_type", "source_id", "source_label", "user_id", "note"], q))
-
-
-@contextmanager
-def bulk_join_plan(conn: Connection) -> Iterator[None]:
-    """For a move of every record at a stage: PostgreSQL must not nest-loop the scratch
-    rows over the account's records. Its estimate for `stage_moves` (analyzed while empty)
-    and for a young account's records is one row, and the nested-loop plan it then picks
-    is quadratic (measured: 10,000 records took 428 s instead of 1.7 s). Hash joins are
-    right for a whole-stage move, whatever the statistics say."""
-    if not is_postgres(conn):
-        yield
-        return
-    conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql("SET LOCAL enable_nestloop = on")

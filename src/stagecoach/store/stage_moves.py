@@ -10,7 +10,8 @@ same rule for one record; a property-based test holds the two together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -31,6 +33,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain import lifecycle_dates as ld
@@ -122,8 +126,38 @@ _OP: Any = bindparam("op", type_=BigInteger)
 _NOW: Any = bindparam("now", type_=BigInteger)
 
 
-def _joined(ot: ObjectType) -> ColumnElement[bool]:
-    return and_(
+class _ArrayOf(ColumnElement[Any]):
+    """PostgreSQL's ARRAY(SELECT ...) constructor."""
+
+    inherit_cache = True
+
+    def __init__(self, query: Any) -> None:
+        self.query = query
+        self.type = postgresql.ARRAY(BigInteger())
+
+
+@compiles(_ArrayOf)
+def _compile_array_of(element: _ArrayOf, compiler: Any, **kw: Any) -> str:
+    return f"ARRAY({compiler.process(element.query, **kw)})"
+
+
+def moved_records(ot: ObjectType, pg: bool, target: Any = None) -> ColumnElement[bool]:
+    """Records of this step's moves (optionally only those moving to `target`), as a
+    restriction on `records` alone. On PostgreSQL it is `id = ANY(ARRAY(...))`, which is
+    always planned as primary-key lookups; as a join condition, PostgreSQL without
+    statistics on fresh rows scanned the account's records once per move."""
+    ids = select(M.record_id).where(M.account_id == _ACC, M.op_id == _OP,
+                                    M.object_type == int(ot))
+    if target is not None:
+        ids = ids.where(M.target.is_not_distinct_from(target))
+    scope = and_(R.account_id == _ACC, R.object_type == int(ot))
+    if pg:
+        return and_(scope, R.id == any_(_ArrayOf(ids)))
+    return and_(scope, R.id.in_(ids))
+
+
+def _joined(ot: ObjectType, pg: bool) -> ColumnElement[bool]:
+    joined = and_(
         M.account_id == _ACC,
         M.op_id == _OP,
         M.object_type == int(ot),
@@ -131,6 +165,8 @@ def _joined(ot: ObjectType) -> ColumnElement[bool]:
         R.object_type == M.object_type,
         R.id == M.record_id,
     )
+    # SQLite plans the join as primary-key probes by itself.
+    return and_(joined, moved_records(ot, pg)) if pg else joined
 
 
 @dataclass(frozen=True)
@@ -148,7 +184,7 @@ class _Plan:
 @lru_cache(maxsize=256)
 def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
     stages = StageSet.of((v, v) for v in values)
-    joined = _joined(ot)
+    joined = _joined(ot, pg)
     pos_target = position(M.target, stages)
     pos_current = position(R.lifecyclestage, stages)
     refused = and_(
@@ -161,9 +197,9 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
     reason = case((R.lifecyclestage == literal_column(f"'{stages.last}'"), "last_stage"),
                   else_="backward") if values else literal("backward")
     return _Plan(
-        lock=select(R.id, R.updated_at).where(joined).order_by(R.id)
-        .with_for_update(of=records),
-        last_write=select(func.max(R.updated_at)).where(joined),
+        lock=select(R.id, R.updated_at).where(moved_records(ot, pg)).order_by(R.id)
+        .with_for_update(),
+        last_write=select(func.max(R.updated_at)).where(moved_records(ot, pg)),
         count_refused=select(func.count()).where(joined, refused),
         log_refused=blocked_writes.insert().from_select(
             ["account_id", "id", "object_type", "record_id", "property", "attempted_value",
@@ -176,13 +212,7 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
                 M.cause_id,
             ).where(joined, refused),
         ),
-        # Drop what will not move: refused moves, no-ops, and records archived meanwhile.
-        drop=delete(stage_moves).where(
-            M.account_id == _ACC, M.op_id == _OP, M.object_type == int(ot),
-            exists(select(R.id).where(joined, (refused
-                                               | R.lifecyclestage.is_not_distinct_from(M.target)
-                                               | R.archived.is_(True)))),
-        ),
+        drop=_drop_statement(ot, pg, joined, refused),
         pairs=select(R.lifecyclestage, M.target, func.count())
         .where(joined).group_by(R.lifecyclestage, M.target),
         history=property_history.insert().from_select(
@@ -201,6 +231,21 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
     )
 
 
+def _drop_statement(ot: ObjectType, pg: bool, joined: ColumnElement[bool],
+                    refused: ColumnElement[bool]) -> Any:
+    """Drop what will not move: refused moves, no-ops, and records archived meanwhile.
+    PostgreSQL joins from the step's moves (DELETE ... USING); an EXISTS there made it scan
+    the account's records once per move when it had no statistics on fresh rows. SQLite has
+    no DELETE ... USING and plans the EXISTS as a primary-key probe."""
+    dropped = refused | R.lifecyclestage.is_not_distinct_from(M.target) | R.archived.is_(True)
+    if pg:
+        return delete(stage_moves).where(joined, dropped)
+    return delete(stage_moves).where(
+        M.account_id == _ACC, M.op_id == _OP, M.object_type == int(ot),
+        exists(select(R.id).where(joined, dropped)),
+    )
+
+
 def _row_id(pg: bool, kind: str) -> ColumnElement[int]:
     """Ids for INSERT ... SELECT rows: nextval on PostgreSQL; on SQLite a reserved block
     (bound as :id_base) plus the row's number."""
@@ -215,16 +260,10 @@ def _move_statement(values: tuple[str, ...], ot: ObjectType, pg: bool, old: str 
                     new: str | None) -> Any:
     stages = StageSet.of((v, v) for v in values)
     jsql = JsonSql.for_dialect(pg)
-    in_moves = exists(
-        select(M.record_id).where(
-            M.account_id == _ACC, M.op_id == _OP, M.object_type == int(ot),
-            M.record_id == R.id, M.target.is_not_distinct_from(new),
-        )
-    )
     return (
         update(records)
-        .where(R.account_id == _ACC, R.object_type == int(ot),
-               R.lifecyclestage.is_not_distinct_from(old), in_moves)
+        .where(moved_records(ot, pg, literal(new) if new is not None else null()),
+               R.lifecyclestage.is_not_distinct_from(old))
         .values(lifecyclestage=new, updated_at=_NOW,
                 props=jsql.patch(R.props, derived_patch(jsql, old, new, _NOW, stages)))
     )
@@ -234,6 +273,28 @@ def _apply_for_type(
     conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet
 ) -> tuple[int, int, int]:
     pg = is_postgres(conn)
+    if pg:
+        with _hash_joins(conn):
+            return _apply_with(conn, account_id, op_id, ot, now, stages, pg)
+    return _apply_with(conn, account_id, op_id, ot, now, stages, pg)
+
+
+@contextmanager
+def _hash_joins(conn: Connection) -> Iterator[None]:
+    """Both sides of every join here are already restricted to exactly this step's rows
+    (records by primary key, moves by step), so a hash join is linear whatever the
+    statistics; without statistics on fresh rows PostgreSQL's nested loops went quadratic."""
+    conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("RESET enable_nestloop")
+
+
+def _apply_with(
+    conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet,
+    pg: bool,
+) -> tuple[int, int, int]:
     plan = _plan(stages.values, ot, pg)
     params = {"acc": account_id, "op": op_id}
     if pg:
