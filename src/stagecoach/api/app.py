@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from stagecoach import __version__
 from stagecoach.api import errors
-from stagecoach.api.routes import health
+from stagecoach.api.routes import events, forms, health, imports
 from stagecoach.library import Stagecoach
 
 
@@ -16,4 +16,7 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(forms.router)
+    app.include_router(events.router)
+    imports.install(app)
     return app

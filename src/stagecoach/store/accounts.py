@@ -121,3 +121,8 @@ def user(conn: Connection, account_id: int, user_id: int):  # type: ignore[no-un
     return conn.execute(
         select(users).where(users.c.account_id == account_id, users.c.id == user_id)
     ).first()
+
+
+def account_ids(conn: Connection, limit: int = 2) -> list[int]:
+    return [r[0] for r in conn.execute(
+        select(accounts.c.account_id).order_by(accounts.c.account_id).limit(limit))]
