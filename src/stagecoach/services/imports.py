@@ -311,11 +311,11 @@ def _association_targets(ctx: Ctx, plans: Sequence[RowPlan], source: Source,
     for p in plans:
         links: list[tuple[ObjectType, int]] = []
         for a in p.associations:
-            rid = found.get((a.to, a.by, a.key))
-            if rid is None:
+            target = found.get((a.to, a.by, a.key))
+            if target is None:
                 failed[p.row] = _missing_target(p, a, raw)
                 break
-            links.append((a.to, rid))
+            links.append((a.to, target))
         out[p.row] = links
     return out
 
