@@ -188,6 +188,9 @@ def apply_rows(ctx: Ctx, imp: ImportRow, mapping: rules.Mapping_,
     raw = dict(batch)
     plans: list[RowPlan] = []
     for n, cells in batch:
+        if not cells:  # an empty line
+            counts.unchanged += 1
+            continue
         planned = rules.plan_row(ctx.catalog, mapping, n, cells)
         if isinstance(planned, RowError):
             counts.errors.append(_error(planned, cells))
