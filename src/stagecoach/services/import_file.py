@@ -13,9 +13,9 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-from itertools import islice
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
