@@ -41,6 +41,7 @@ from stagecoach.store.imports import ImportRow, NewError, State
 log = logging.getLogger("stagecoach.imports")
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 CHUNK_ROWS = 2000
+FIRST_CHUNK = 100
 # The primary association type from each importable object to a company.
 _PRIMARY_COMPANY = {C: 1, D: 5}
 
@@ -100,14 +101,19 @@ def run(engine: Engine, account_id: int, import_id: int, clock: Callable[[], int
         mapping = rules.mapping_from_json(imp.mapping)
         position = imp.next_row
         stream = import_file.rows(path, checked, position)
+        chunks = 0
         while True:
-            batch = list(islice(stream, chunk_rows))
+            # A small first chunk, then fresh planner statistics, then full chunks.
+            batch = list(islice(stream, chunk_rows if chunks else min(chunk_rows, FIRST_CHUNK)))
             if not batch:
                 break
             done = _commit_chunk(engine, imp, mapping, batch, position, clock)
             if not done:
                 return _read(engine, account_id, import_id)  # canceled, or another worker
             position = batch[-1][0]
+            chunks += 1
+            if chunks & (chunks - 1) == 0:  # after chunks 1, 2, 4, 8, ...
+                db.run_in_transaction(engine, store.refresh_statistics)
             if on_progress is not None:
                 on_progress(_read(engine, account_id, import_id))
         db.run_in_transaction(engine, lambda conn: store.finish(
