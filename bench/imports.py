@@ -1,7 +1,7 @@
 """Benchmark: importing N contacts (stages as values and labels, companies by email
 domain, history) beside a raw baseline in the same run: a plain bulk load (executemany,
-one transaction per 2,000 rows) of the same records and of as many history and association
-rows as the import wrote.
+one transaction per 2,000 rows) of the same records and of as many history rows
+(property and association history) and association rows as the import wrote.
 
     PYTHONPATH=src python -m bench imports [--db sqlite|postgres|both] [--rows 1000000]
 
@@ -27,7 +27,13 @@ from sqlalchemy import Engine, create_engine, func, select, text
 
 from stagecoach.library import Stagecoach
 from stagecoach.store.bulk import insert_many
-from stagecoach.store.schema import associations, imports, property_history, records
+from stagecoach.store.schema import (
+    association_history,
+    associations,
+    imports,
+    property_history,
+    records,
+)
 
 PG_ADMIN = os.environ.get("STAGECOACH_BENCH_PG_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -79,6 +85,7 @@ def run_import(url: str, path: Path) -> dict[str, Any]:
             "records": _count(conn, records, account.account_id),
             "history": _count(conn, property_history, account.account_id),
             "associations": _count(conn, associations, account.account_id),
+            "association_history": _count(conn, association_history, account.account_id),
         }
     engine.dispose()
     # ru_maxrss is in KiB on Linux.
@@ -93,7 +100,8 @@ def _count(conn: Any, table: Any, account_id: int) -> int:
 
 
 def run_baseline(url: str, rows: int, counts: dict[str, int]) -> float:
-    """A plain bulk load of as many records, history rows and association rows."""
+    """A plain bulk load of as many records, property and association history rows, and
+    association rows as the import wrote."""
     sc = Stagecoach(url)
     account = sc.create_account("Baseline", "baseline@example.test").account_id
     engine: Engine = sc.engine
@@ -125,6 +133,15 @@ def run_baseline(url: str, rows: int, counts: dict[str, int]) -> float:
                  "to_type": 1, "to_id": k // n_records + 1, "type_id": 1000,
                  "created_at": 1}
                 for k in range(lo, min(lo + CHUNK, n_assoc))])
+    n_assoc_history = counts["association_history"]
+    for lo in range(0, n_assoc_history, CHUNK):
+        with engine.begin() as conn:
+            insert_many(conn, association_history, [
+                {"account_id": account, "id": k + 1, "op_id": 1, "from_type": 1,
+                 "from_id": k % n_records + 1, "to_type": 2, "to_id": k // n_records + 1,
+                 "type_id": 1, "action": "add", "ts": 1, "source_type": "IMPORT",
+                 "source_id": "1", "user_id": None}
+                for k in range(lo, min(lo + CHUNK, n_assoc_history))])
     seconds = time.perf_counter() - started
     sc.close()
     return seconds

@@ -29,7 +29,11 @@ def upsert_contact(ctx: Ctx, email: str, properties: Mapping[str, str], stage: s
                    source: Source) -> Intake:
     """Update the contact with this email or create it. The stage is the one the source
     brings: on a new contact it wins over the create setting (rule 18's exception); on an
-    existing one it is a forward-only write like any other from this source."""
+    existing one it is a forward-only write like any other from this source.
+
+    Two first submissions with one new email at the same instant: the second transaction
+    meets the unique email index; the caller re-runs the unit of work once
+    (api/routes/_intake.py), and then it finds the contact."""
     key = normalize.email(email)
     props = {k: v for k, v in properties.items() if k not in ("email", "lifecyclestage")}
     found = record_store.find_by(ctx.conn, ctx.account_id, C, "email", [key], lock=True)

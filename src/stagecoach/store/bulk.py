@@ -34,8 +34,9 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     names = ", ".join(f'"{c}"' for c in cols)
     pg = is_postgres(conn)
     if pg and not ignore_conflicts and len(data) >= COPY_MIN_ROWS:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        driver = conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in data:
                 copy.write_row(row)
         return

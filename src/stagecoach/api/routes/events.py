@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from stagecoach.api import unit
 from stagecoach.api.auth import require
 from stagecoach.api.errors import ApiError
+from stagecoach.api.routes import _intake as intake
 from stagecoach.api.routes._body import json_object
 from stagecoach.services import tracking
 from stagecoach.services.tracking import TrackingEvent
@@ -31,7 +31,7 @@ async def _record(request: Request, event: TrackingEvent) -> dict[str, Any]:
         raise ApiError(400, "properties is an object of property name to string value")
     values = {k: str(v) for k, v in props.items() if v is not None}
     done = await run_in_threadpool(
-        unit.run, request, p.account_id,
+        intake.run, request, p.account_id,
         lambda ctx: tracking.record(ctx, event, email, values))
     return {"id": str(done.contact_id), "created": done.created}
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from stagecoach.api import unit
 from stagecoach.api.auth import require
 from stagecoach.api.errors import ApiError
+from stagecoach.api.routes import _intake as intake
 from stagecoach.api.routes._body import json_object
 from stagecoach.domain.values import iso_to_ms
 from stagecoach.services import forms
@@ -97,6 +98,6 @@ async def submit(request: Request, account_id: str, form_guid: str) -> dict[str,
     ctx_values = {k: (str(context[k])[:2000] if context.get(k) is not None else None)
                   for k in ("pageUri", "pageName")}
     at = _submitted_at(body)
-    await run_in_threadpool(unit.run, request, int(account_id),
+    await run_in_threadpool(intake.run, request, int(account_id),
                             lambda ctx: forms.submit(ctx, form_guid, fields, ctx_values, at))
     return {"inlineMessage": THANKS}
