@@ -40,7 +40,7 @@ from stagecoach.store.imports import ImportRow, NewError, State
 
 log = logging.getLogger("stagecoach.imports")
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 5000
 FIRST_CHUNK = 100
 # The primary association type from each importable object to a company.
 _PRIMARY_COMPANY = {C: 1, D: 5}
