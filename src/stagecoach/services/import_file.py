@@ -50,11 +50,12 @@ def detect_encoding(path: Path) -> str:
         head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+    # UTF-32's little-endian mark begins with UTF-16's: test it first.
     if head[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
         raise _fail("The file is UTF-32; save it as UTF-8 (CSV UTF-8) and import it again",
                     "UNSUPPORTED_ENCODING")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     return "utf-8"
 
 
@@ -118,6 +119,10 @@ def header(path: Path) -> list[str]:
             if len(line) > MAX_LINE_CHARS:
                 raise _fail(f"The header line is longer than {MAX_LINE_CHARS:,} characters",
                             "LINE_TOO_LONG")
+            if "\x00" in line:
+                raise _fail("The header contains NUL bytes: the file is binary or UTF-16 "
+                            "without a byte-order mark; save it as UTF-8 (CSV UTF-8)",
+                            "UNSUPPORTED_ENCODING")
             f.seek(0)
             first = next(_reader(f, delimiter), None)
     except UnicodeDecodeError as exc:
