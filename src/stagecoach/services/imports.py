@@ -118,7 +118,10 @@ def run(engine: Engine, account_id: int, import_id: int, clock: Callable[[], int
                 on_progress(_read(engine, account_id, import_id))
         db.run_in_transaction(engine, lambda conn: store.finish(
             conn, account_id, import_id, State.DONE, clock(), only_from=[State.PROCESSING]))
-    except (ImportFileError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+    except (DomainError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        # A file that cannot be read, or a rule that refuses a whole chunk (its transaction
+        # rolled back): the import stops here, FAILED with the reason; the chunks already
+        # committed stay, as with a cancel.
         reason = exc.message if isinstance(exc, DomainError) else f"The file cannot be read: {exc}"
         db.run_in_transaction(engine, lambda conn: store.finish(
             conn, account_id, import_id, State.FAILED, clock(), reason))
