@@ -248,3 +248,23 @@ def test_concurrent_stage_changes_lose_nothing(acct: Acct) -> None:
     with acct.ctx_readonly() as ctx:
         assert set(values) <= set(ctx.catalog.stages.values)
         assert len(ctx.catalog.stages) == 8 + len(labels)
+
+
+def test_deleting_a_stage_a_form_or_saved_view_names_is_refused(acct: Acct) -> None:
+    from stagecoach.services import forms
+    from stagecoach.store import saved_views
+
+    acct.in_unit(lambda ctx: forms.create(ctx, {
+        "name": "Evangelists", "kind": "lead",
+        "fields": [{"name": "email", "label": "Email", "required": True}],
+        "lifecycleStages": [{"objectTypeId": "0-1", "value": "evangelist"},
+                            {"objectTypeId": "0-2", "value": "evangelist"}]}))
+    with pytest.raises(ValidationError) as err:
+        acct.in_unit(lambda ctx: stages.delete(ctx, "evangelist"))
+    assert [r["kind"] for r in err.value.context["references"]] == ["form"]
+    acct.in_unit(lambda ctx: saved_views.insert(
+        ctx.conn, acct.id, C, "Our fans", None, ["other"], "", None, ["name"], "name",
+        ctx.now))
+    with pytest.raises(ValidationError) as err:
+        acct.in_unit(lambda ctx: stages.delete(ctx, "other"))
+    assert [r["kind"] for r in err.value.context["references"]] == ["savedView"]

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from stagecoach import __version__, web
 from stagecoach.api import errors
-from stagecoach.api.routes import health
+from stagecoach.api.routes import events, forms, health, imports
 from stagecoach.api.routes import pipelines as pipeline_routes
 from stagecoach.api.routes import properties as property_routes
 from stagecoach.api.routes import reports as report_routes
@@ -27,4 +27,7 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(stage_routes.router)
     app.include_router(report_routes.router)
     web.install(app)
+    app.include_router(forms.router)
+    app.include_router(events.router)
+    imports.install(app)
     return app

@@ -14,6 +14,8 @@ from typing import Any
 
 from stagecoach.services.context import Ctx
 from stagecoach.store import stage_admin
+from stagecoach.store.forms import forms_referring_to_stage
+from stagecoach.store.saved_views import views_referring_to_stage
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,21 @@ def named_by_settings(ctx: Ctx, value: str) -> list[Reference]:
     return out
 
 
+def named_by_forms(ctx: Ctx, value: str) -> list[Reference]:
+    return [Reference("form", label, label)
+            for label in forms_referring_to_stage(ctx.conn, ctx.account_id, value)]
+
+
+def named_by_saved_views(ctx: Ctx, value: str) -> list[Reference]:
+    return [Reference("savedView", name, f"saved view {name!r}")
+            for name in views_referring_to_stage(ctx.conn, ctx.account_id, value)]
+
+
 CHECKERS: list[Checker] = [
     held_by_records,
     named_by_settings,
+    named_by_forms,
+    named_by_saved_views,
 ]
 
 

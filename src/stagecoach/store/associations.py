@@ -12,8 +12,8 @@ from stagecoach.domain import associations as atypes
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store import ids as id_alloc
+from stagecoach.store.bulk import insert_many
 from stagecoach.store.schema import association_history, associations
-from stagecoach.store.upsert import insert_ignore
 
 A = associations.c
 
@@ -42,18 +42,30 @@ def _expand(link: Link) -> list[Link]:
 
 
 def existing(conn: Connection, account_id: int, links: Sequence[Link]) -> set[Link]:
+    """Which of `links` exist. One query per pair of object types (and per 5,000 ids on each
+    side), filtered on both ends so a record with many associations costs no more."""
     if not links:
         return set()
-    rows = conn.execute(
-        select(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).where(
-            A.account_id == account_id,
-            tuple_(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).in_(
-                [(int(x.from_type), x.from_id, int(x.to_type), x.to_id, x.type_id)
-                 for x in links]
-            ),
-        )
-    ).all()
-    return {Link(ObjectType(r[0]), r[1], ObjectType(r[2]), r[3], r[4]) for r in rows}
+    wanted = set(links)
+    sides: dict[tuple[int, int], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    for x in wanted:
+        froms, tos = sides[(int(x.from_type), int(x.to_type))]
+        froms.add(x.from_id)
+        tos.add(x.to_id)
+    found: set[Link] = set()
+    step = 5000
+    for (ft, tt), (froms, tos) in sides.items():
+        f_ids, t_ids = sorted(froms), sorted(tos)
+        for i in range(0, len(f_ids), step):
+            for j in range(0, len(t_ids), step):
+                rows = conn.execute(select(A.from_id, A.to_id, A.type_id).where(
+                    A.account_id == account_id, A.from_type == ft, A.to_type == tt,
+                    A.from_id.in_(f_ids[i:i + step]), A.to_id.in_(t_ids[j:j + step])))
+                for r in rows:
+                    link = Link(ObjectType(ft), r[0], ObjectType(tt), r[1], r[2])
+                    if link in wanted:
+                        found.add(link)
+    return found
 
 
 def current_primaries(
@@ -81,11 +93,11 @@ def add(
         wanted.extend(_expand(link))
     have = existing(conn, account_id, wanted)
     new = list(dict.fromkeys(x for x in wanted if x not in have))
-    insert_ignore(conn, associations, [
+    insert_many(conn, associations, [
         {"account_id": account_id, "from_type": int(x.from_type), "from_id": x.from_id,
          "to_type": int(x.to_type), "to_id": x.to_id, "type_id": x.type_id, "created_at": now}
         for x in new
-    ])
+    ], ignore_conflicts=True)
     return _log(conn, account_id, new, "add", now, op_id, source)
 
 
@@ -166,7 +178,7 @@ def _log(
     if not links:
         return []
     log_ids = id_alloc.take(conn, account_id, "association_history", len(links))
-    conn.execute(association_history.insert(), [
+    insert_many(conn, association_history, [
         {"account_id": account_id, "id": lid, "op_id": op_id, "from_type": int(x.from_type),
          "from_id": x.from_id, "to_type": int(x.to_type), "to_id": x.to_id,
          "type_id": x.type_id, "action": action, "ts": now, "source_type": source.type.value,

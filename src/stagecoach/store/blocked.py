@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store import ids as id_alloc
+from stagecoach.store.bulk import insert_many
 from stagecoach.store.schema import blocked_writes
 
 B = blocked_writes.c
@@ -33,7 +34,7 @@ def append(conn: Connection, account_id: int, rows: Sequence[NewBlocked], ts: in
     if not rows:
         return
     new_ids = id_alloc.take(conn, account_id, "blocked", len(rows))
-    conn.execute(blocked_writes.insert(), [
+    insert_many(conn, blocked_writes, [
         {"account_id": account_id, "id": bid, "object_type": int(b.object_type),
          "record_id": b.record_id, "property": b.property, "attempted_value": b.attempted,
          "kept_value": b.kept, "source_type": b.source.type.value, "source_id": b.source.id,

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store import ids as id_alloc
+from stagecoach.store.bulk import insert_many
 from stagecoach.store.schema import property_history
 
 H = property_history.c
@@ -34,8 +35,9 @@ def append(
     if not versions:
         return []
     new_ids = id_alloc.take(conn, account_id, "history", len(versions))
-    conn.execute(
-        property_history.insert(),
+    insert_many(
+        conn,
+        property_history,
         [
             {
                 "account_id": account_id,

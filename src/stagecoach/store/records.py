@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import COLUMN_PROPERTIES
+from stagecoach.store.bulk import insert_many
 from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import records
 
@@ -124,7 +125,7 @@ def insert(
             item[name] = values.pop(name, None)
         item["props"] = values
         payload.append(item)
-    conn.execute(records.insert(), payload)
+    insert_many(conn, records, payload)
 
 
 def apply_changes(

@@ -428,8 +428,92 @@ saved_views = Table(
     _to_account(),
 )
 
+# Forms (lifecycle spec rule 33; api spec section 7). `id` is the form's guid.
+forms = Table(
+    "forms",
+    metadata,
+    _account(),
+    Column("id", String(36), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("fields", Json, nullable=False),
+    Column("contact_stage", String(64)),
+    Column("company_stage", String(64)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    _to_account(),
+)
+
+form_submissions = Table(
+    "form_submissions",
+    metadata,
+    _account(),
+    Column("form_id", String(36), nullable=False),
+    Column("id", BigInteger, nullable=False),
+    Column("submitted_at", BigInteger, nullable=False),
+    Column("page_uri", Text),
+    Column("page_name", Text),
+    Column("values", Json, nullable=False),
+    Column("contact_id", BigInteger),
+    PrimaryKeyConstraint("account_id", "form_id", "id"),
+    ForeignKeyConstraint(["account_id", "form_id"], ["forms.account_id", "forms.id"],
+                         ondelete="CASCADE"),
+)
+
+# Imports (rule 34): a job that reads its file in chunks and commits each chunk together
+# with `next_row`, so a crash resumes exactly after the last committed chunk.
+imports = Table(
+    "imports",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("file_path", Text, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_size", BigInteger, nullable=False),
+    Column("file_sha256", String(64)),
+    Column("mapping", Json, nullable=False),
+    Column("options", Json, nullable=False),
+    # Data rows in the file (known once the file has been checked) and the number of data
+    # rows already committed: the next run starts at row next_row + 1.
+    Column("total_rows", BigInteger),
+    Column("next_row", BigInteger, nullable=False, server_default="0"),
+    Column("created_count", BigInteger, nullable=False, server_default="0"),
+    Column("updated_count", BigInteger, nullable=False, server_default="0"),
+    Column("unchanged_count", BigInteger, nullable=False, server_default="0"),
+    Column("error_count", BigInteger, nullable=False, server_default="0"),
+    Column("failure", Text),
+    Column("created_by", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_imports_state", "account_id", "state"),
+    _to_account(),
+)
+
+import_errors = Table(
+    "import_errors",
+    metadata,
+    _account(),
+    Column("import_id", BigInteger, nullable=False),
+    Column("row_number", BigInteger, nullable=False),
+    Column("column_name", Text),
+    Column("error_type", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("invalid_value", Text),
+    Column("raw_row", Json, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "import_id", "row_number"),
+    ForeignKeyConstraint(["account_id", "import_id"], ["imports.account_id", "imports.id"],
+                         ondelete="CASCADE"),
+)
+
 # PostgreSQL sequences behind store/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",
-    "stage", "pipeline", "stage_order", "saved_view",
+    "stage", "pipeline", "stage_order", "saved_view", "form_submission", "import",
 )

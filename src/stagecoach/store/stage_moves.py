@@ -41,6 +41,7 @@ from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
+from stagecoach.store.bulk import insert_many
 from stagecoach.store.db import is_postgres
 from stagecoach.store.ids import reserve, sequence_name
 from stagecoach.store.jsonsql import JsonSql
@@ -65,8 +66,9 @@ class Move:
 def stage_rows(conn: Connection, account_id: int, op_id: int, moves: Sequence[Move]) -> None:
     if not moves:
         return
-    conn.execute(
-        stage_moves.insert(),
+    insert_many(
+        conn,
+        stage_moves,
         [
             {
                 "account_id": account_id,

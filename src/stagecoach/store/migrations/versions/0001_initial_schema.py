@@ -14,7 +14,7 @@ branch_labels = None
 depends_on = None
 
 # Id sequences on PostgreSQL (SQLite allocates from id_counters).
-_SEQUENCES = ('record', 'history', 'association_history', 'blocked', 'op', 'job', 'token', 'user', 'stage', 'pipeline', 'stage_order', 'saved_view')
+_SEQUENCES = ('record', 'history', 'association_history', 'blocked', 'op', 'job', 'token', 'user', 'stage', 'pipeline', 'stage_order', 'saved_view', 'form_submission', 'import')
 
 
 def upgrade() -> None:
@@ -67,6 +67,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_association_history_from', ['account_id', 'from_type', 'from_id'], unique=False)
         batch_op.create_index('ix_association_history_op', ['account_id', 'op_id'], unique=False)
 
+    op.create_table('forms',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('contact_stage', sa.String(length=64), nullable=True),
+    sa.Column('company_stage', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_forms_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_forms'))
+    )
     op.create_table('id_counters',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -84,6 +97,35 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_idempotency_keys_account_id_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'key', name=op.f('pk_idempotency_keys'))
     )
+    op.create_table('imports',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('file_path', sa.Text(), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('file_size', sa.BigInteger(), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=True),
+    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('total_rows', sa.BigInteger(), nullable=True),
+    sa.Column('next_row', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('created_count', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('updated_count', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('unchanged_count', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('error_count', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('failure', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.BigInteger(), nullable=False),
+    sa.Column('finished_at', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_imports_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_imports'))
+    )
+    with op.batch_alter_table('imports', schema=None) as batch_op:
+        batch_op.create_index('ix_imports_state', ['account_id', 'state'], unique=False)
+
     op.create_table('jobs',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -267,6 +309,31 @@ def upgrade() -> None:
     with op.batch_alter_table('blocked_writes', schema=None) as batch_op:
         batch_op.create_index('ix_blocked_writes_record', ['account_id', 'object_type', 'record_id'], unique=False)
 
+    op.create_table('form_submissions',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('form_id', sa.String(length=36), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('submitted_at', sa.BigInteger(), nullable=False),
+    sa.Column('page_uri', sa.Text(), nullable=True),
+    sa.Column('page_name', sa.Text(), nullable=True),
+    sa.Column('values', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('contact_id', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id', 'form_id'], ['forms.account_id', 'forms.id'], name=op.f('fk_form_submissions_account_id_form_id_forms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'form_id', 'id', name=op.f('pk_form_submissions'))
+    )
+    op.create_table('import_errors',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('import_id', sa.BigInteger(), nullable=False),
+    sa.Column('row_number', sa.BigInteger(), nullable=False),
+    sa.Column('column_name', sa.Text(), nullable=True),
+    sa.Column('error_type', sa.String(length=40), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('invalid_value', sa.Text(), nullable=True),
+    sa.Column('raw_row', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id', 'import_id'], ['imports.account_id', 'imports.id'], name=op.f('fk_import_errors_account_id_import_id_imports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'import_id', 'row_number', name=op.f('pk_import_errors'))
+    )
     op.create_table('pipeline_stages',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -328,6 +395,8 @@ def downgrade() -> None:
 
     op.drop_table('property_history')
     op.drop_table('pipeline_stages')
+    op.drop_table('import_errors')
+    op.drop_table('form_submissions')
     with op.batch_alter_table('blocked_writes', schema=None) as batch_op:
         batch_op.drop_index('ix_blocked_writes_record')
 
@@ -364,8 +433,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_jobs_state')
 
     op.drop_table('jobs')
+    with op.batch_alter_table('imports', schema=None) as batch_op:
+        batch_op.drop_index('ix_imports_state')
+
+    op.drop_table('imports')
     op.drop_table('idempotency_keys')
     op.drop_table('id_counters')
+    op.drop_table('forms')
     with op.batch_alter_table('association_history', schema=None) as batch_op:
         batch_op.drop_index('ix_association_history_op')
         batch_op.drop_index('ix_association_history_from')

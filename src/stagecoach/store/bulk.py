@@ -1,0 +1,55 @@
+"""Bulk inserts at driver speed: the same rows SQLAlchemy's executemany would write,
+without its per-row parameter processing, and through COPY on PostgreSQL for large sets.
+
+Used by the hot append paths of the write path (records, history, stage moves,
+associations), which a million-row import runs through chunk after chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.types import JSON
+
+from stagecoach.store.db import is_postgres
+
+# Below this many rows COPY's set-up costs more than it saves.
+COPY_MIN_ROWS = 100
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
+                ignore_conflicts: bool = False) -> None:
+    """Insert rows (mappings sharing one set of keys). With `ignore_conflicts`, a row whose
+    key exists already is skipped (INSERT ... ON CONFLICT DO NOTHING)."""
+    if not rows:
+        return
+    cols = list(rows[0].keys())
+    json_cols = [i for i, c in enumerate(cols) if isinstance(table.c[c].type, JSON)]
+    data = [tuple(r[c] for c in cols) for r in rows]
+    if json_cols:
+        data = [_dump_json(row, json_cols) for row in data]
+    names = ", ".join(f'"{c}"' for c in cols)
+    pg = is_postgres(conn)
+    if pg and not ignore_conflicts and len(data) >= COPY_MIN_ROWS:
+        driver = conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in data:
+                copy.write_row(row)
+        return
+    mark = "%s" if pg else "?"
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(cols))})'
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    conn.exec_driver_sql(sql, data)
+
+
+def _dump_json(row: tuple[Any, ...], json_cols: Sequence[int]) -> tuple[Any, ...]:
+    out = list(row)
+    for i in json_cols:
+        if out[i] is not None:
+            out[i] = json.dumps(out[i], separators=(",", ":"))
+    return tuple(out)
