@@ -30,8 +30,9 @@ test: install lint typecheck
 	@bash tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -n 2 -q
 
+# One benchmark: make bench NAME=reports ARGS="--db sqlite --contacts 100000"
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(NAME) $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
