@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stagecoach import __version__
-from stagecoach.api import errors
-from stagecoach.api.routes import health
+from stagecoach.api import errors, safety
+from stagecoach.api.routes import associations, health, objects, objects_batch, objects_search
 from stagecoach.library import Stagecoach
 
 
@@ -16,4 +16,9 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
+    safety.install(app)
+    app.include_router(objects_search.router)
+    app.include_router(objects_batch.router)
+    app.include_router(objects.router)
+    app.include_router(associations.router)
     return app

@@ -384,6 +384,20 @@ idempotency_keys = Table(
     _to_account(),
 )
 
+# Per-token request counts of fixed 10-second windows (api spec section 9). Server
+# processes lease blocks of permits from these rows (api/ratelimit.py), so a request
+# costs a write only once per block, never a write lock per read.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    _account(),
+    Column("token_id", BigInteger, nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("used", Integer, nullable=False),
+    PrimaryKeyConstraint("account_id", "token_id", "window_start"),
+    _to_account(),
+)
+
 # PostgreSQL sequences behind store/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -138,6 +137,14 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_property_defs_account_id_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'object_type', 'name', name=op.f('pk_property_defs'))
+    )
+    op.create_table('rate_limit_windows',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('token_id', sa.BigInteger(), nullable=False),
+    sa.Column('window_start', sa.BigInteger(), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_rate_limit_windows_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'token_id', 'window_start', name=op.f('pk_rate_limit_windows'))
     )
     op.create_table('records',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -324,6 +331,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_records_created')
 
     op.drop_table('records')
+    op.drop_table('rate_limit_windows')
     op.drop_table('property_defs')
     op.drop_table('pipelines')
     op.drop_table('lifecycle_stages')
