@@ -84,10 +84,8 @@ def start_server(database_url: str, log_dir: Path, *, workers: int = 1,
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def live_server(request: pytest.FixtureRequest, tmp_root: str) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_root}/e2e.db"
-    else:
-        url = pg_database_url("e2e")
+    url = (f"sqlite:///{tmp_root}/e2e.db" if request.param == "sqlite"
+           else pg_database_url("e2e"))
     srv = start_server(url, Path(tmp_root))
     yield srv
     srv.stop()

@@ -165,12 +165,12 @@ class Compiler:
             return and_(col >= self.value(prop, f.value or ""),
                         col <= self.value(prop, f.high or ""))
         v = self.value(prop, f.value or "")
-        if op == "EQ":
-            return col == v
         if op == "NEQ":
             # Decision: a record without a value is "not equal" too.
             return or_(prop.expr.is_(None), col != v)
-        return {"LT": col < v, "LTE": col <= v, "GT": col > v, "GTE": col >= v}[op]
+        compare: dict[str, ColumnElement[bool]] = {
+            "EQ": col == v, "LT": col < v, "LTE": col <= v, "GT": col > v, "GTE": col >= v}
+        return compare[op]
 
     def tokens(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         e: ColumnElement[Any] = func.lower(cast(expr, Text))

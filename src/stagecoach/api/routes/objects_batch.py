@@ -106,7 +106,9 @@ async def batch_create(object_type: str, request: Request) -> Response:
         made = records.create(ctx, ot, [p for _, p in good], api_source(call.who))
         errors = [batch_error(p, i, None) for i, p in enumerate(parsed)
                   if isinstance(p, DomainError)]
-        ids, names_of, ignored = [], {}, []
+        ids: list[int] = []
+        names_of: dict[int, list[str]] = {}
+        ignored: list[str] = []
         for (i, p), r in zip(good, made, strict=True):
             if r.error is not None or r.record_id is None:
                 errors.append(batch_error(r.error or DomainError("Not created"), i, None))
@@ -176,7 +178,9 @@ async def batch_update(object_type: str, request: Request) -> Response:
             except DomainError as exc:
                 errors.append(batch_error(exc, i, rid))
         done = records.update_many(ctx, ot, [w for _, w in writes], api_source(call.who))
-        ids, names_of, ignored = [], {}, []
+        ids: list[int] = []
+        names_of: dict[int, list[str]] = {}
+        ignored: list[str] = []
         for (i, w), r in zip(writes, done, strict=True):
             if r.error is not None:
                 errors.append(batch_error(r.error, i, str(w.record_id)))
