@@ -57,6 +57,7 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
     raw = await request.body() if with_body else b""
 
     def work() -> Reply:
+        wire.check_url(request)
         who = auth.require(request, *scopes)
         body = wire.parse_json(raw) if with_body else None
         call = Call(request, who, body)

@@ -78,6 +78,14 @@ def record_id(raw: object, what: str = "id") -> int:
     return int(text)
 
 
+def check_url(request: Request) -> None:
+    """Path and query values reach SQL as parameters: no NUL characters."""
+    values = [request.url.path, *(str(v) for v in request.path_params.values())]
+    values += [k + v for k, v in request.query_params.multi_items()]
+    if any("\x00" in v for v in values):
+        raise bad("The URL may not contain the NUL character", "INVALID_CHARACTER")
+
+
 def parse_json(body: bytes) -> Any:
     """The request body as JSON, every string in it within the maximum length."""
     if not body.strip():
@@ -97,6 +105,9 @@ def _check_strings(value: Any, depth: int) -> None:
         if len(value) > MAX_STRING_LENGTH:
             raise bad(f"A string in the request is longer than {MAX_STRING_LENGTH} characters",
                       "VALUE_TOO_LONG")
+        if "\x00" in value:
+            # No database stores NUL in text; refuse it here rather than fail later.
+            raise bad("Strings may not contain the NUL character", "INVALID_CHARACTER")
     elif isinstance(value, Mapping):
         for k, v in value.items():
             _check_strings(k, depth + 1)
