@@ -35,14 +35,27 @@ def _fresh_window() -> None:
         time.sleep(0.1)
 
 
-def test_rate_limit_holds_across_processes_with_429_and_headers(
-        strict_server: LiveServer) -> None:
-    s = new_account(strict_server)
+def _burst(s: Server) -> list[httpx.Response] | None:
+    """2 x LIMIT concurrent reads inside one 10-second window (None if the machine was too
+    slow to finish the burst before the window ended)."""
     _fresh_window()
+    start = time.time()
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(
             lambda _: httpx.get(s.url("/crm/v3/objects/contacts"), headers=s.headers,
                                 timeout=30), range(2 * LIMIT)))
+    same_window = int(start // 10) == int(time.time() // 10)
+    return responses if same_window else None
+
+
+def test_rate_limit_holds_across_processes_with_429_and_headers(
+        strict_server: LiveServer) -> None:
+    for _ in range(3):
+        responses = _burst(new_account(strict_server))
+        if responses is not None:
+            break
+    else:
+        pytest.skip("the machine was too slow to send a burst within one window")
     ok = [r for r in responses if r.status_code == 200]
     limited = [r for r in responses if r.status_code == 429]
     assert len(ok) + len(limited) == 2 * LIMIT

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from stagecoach.api import openapi_docs as docs
 from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
@@ -87,7 +88,7 @@ def _default_results(pairs: list[tuple[ObjectType, int, ObjectType, int]]
     return out
 
 
-@router.put(PAIR)
+@router.put(PAIR, status_code=201, openapi_extra=docs.ASSOC_SPECS)
 async def create_labelled(ft: str, fid: str, tt: str, tid: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 
@@ -116,7 +117,7 @@ async def create_default(ft: str, fid: str, tt: str, tid: str, request: Request)
     return await handle(request, _scopes(f, t, True), run)
 
 
-@router.get("/crm/v4/objects/{ft}/{fid}/associations/{tt}")
+@router.get("/crm/v4/objects/{ft}/{fid}/associations/{tt}", openapi_extra=docs.ASSOC_LIST)
 async def list_associations(ft: str, fid: str, tt: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 
@@ -144,7 +145,7 @@ async def list_associations(ft: str, fid: str, tt: str, request: Request) -> Res
     return await handle(request, _scopes(f, t, False), run, readonly=True)
 
 
-@router.delete(PAIR)
+@router.delete(PAIR, status_code=204)
 async def remove_pair(ft: str, fid: str, tt: str, tid: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 
@@ -162,7 +163,8 @@ def _pair_ids(x: dict[str, Any]) -> tuple[int, int]:
             wire.record_id(wire.obj(x.get("to"), "to").get("id"), "to.id"))
 
 
-@router.post(BATCH + "/create")
+@router.post(BATCH + "/create", status_code=201, responses=docs.PARTIAL,
+             openapi_extra=docs.BATCH)
 async def batch_create(ft: str, tt: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 
@@ -190,7 +192,8 @@ async def batch_create(ft: str, tt: str, request: Request) -> Response:
     return await handle(request, _scopes(f, t, True), run, with_body=True, idempotent=True)
 
 
-@router.post(BATCH + "/associate/default")
+@router.post(BATCH + "/associate/default", responses=docs.PARTIAL,
+             openapi_extra=docs.BATCH)
 async def batch_default(ft: str, tt: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 
@@ -217,7 +220,7 @@ async def batch_default(ft: str, tt: str, request: Request) -> Response:
     return await handle(request, _scopes(f, t, True), run, with_body=True, idempotent=True)
 
 
-@router.post(BATCH + "/read")
+@router.post(BATCH + "/read", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
 async def batch_read(ft: str, tt: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 
@@ -244,7 +247,7 @@ async def batch_read(ft: str, tt: str, request: Request) -> Response:
     return await handle(request, _scopes(f, t, False), run, with_body=True, readonly=True)
 
 
-@router.post(BATCH + "/archive")
+@router.post(BATCH + "/archive", status_code=204, openapi_extra=docs.BATCH)
 async def batch_archive(ft: str, tt: str, request: Request) -> Response:
     f, t = wire.object_type(ft), wire.object_type(tt)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from stagecoach.api import openapi_docs as docs
 from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
@@ -65,7 +66,7 @@ def associations_in(ot: ObjectType, raw: Any) -> list[tuple[ObjectType, int, tup
     return out
 
 
-@router.get(BASE)
+@router.get(BASE, openapi_extra=docs.LIST)
 async def list_objects(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -86,7 +87,7 @@ async def list_objects(object_type: str, request: Request) -> Response:
     return await handle(request, (object_scope(ot, False),), run, readonly=True)
 
 
-@router.post(BASE)
+@router.post(BASE, status_code=201, openapi_extra=docs.WRITE)
 async def create_object(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -106,7 +107,7 @@ async def create_object(object_type: str, request: Request) -> Response:
                         idempotent=True)
 
 
-@router.post(BASE + "/merge")
+@router.post(BASE + "/merge", openapi_extra=docs.MERGE)
 async def merge_objects(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -129,7 +130,7 @@ def _resolve_one(ctx: Ctx, ot: ObjectType, raw: str, id_property: str | None) ->
     return found
 
 
-@router.get(BASE + "/{object_id}")
+@router.get(BASE + "/{object_id}", openapi_extra=docs.GET)
 async def get_object(object_type: str, object_id: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -156,7 +157,7 @@ async def get_object(object_type: str, object_id: str, request: Request) -> Resp
     return await handle(request, (object_scope(ot, False),), run, readonly=True)
 
 
-@router.patch(BASE + "/{object_id}")
+@router.patch(BASE + "/{object_id}", openapi_extra={**docs.PATCH, **docs.WRITE})
 async def update_object(object_type: str, object_id: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -176,7 +177,7 @@ async def update_object(object_type: str, object_id: str, request: Request) -> R
     return await handle(request, (object_scope(ot, True),), run, with_body=True)
 
 
-@router.delete(BASE + "/{object_id}")
+@router.delete(BASE + "/{object_id}", status_code=204)
 async def archive_object(object_type: str, object_id: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 

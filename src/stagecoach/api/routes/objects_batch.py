@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from stagecoach.api import openapi_docs as docs
 from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
@@ -88,7 +89,8 @@ def _resolve(ctx: Ctx, ot: ObjectType, items: list[dict[str, Any]], default_prop
     return out
 
 
-@router.post(BATCH + "/create")
+@router.post(BATCH + "/create", status_code=201, responses=docs.PARTIAL,
+             openapi_extra=docs.BATCH)
 async def batch_create(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -125,7 +127,7 @@ async def batch_create(object_type: str, request: Request) -> Response:
                         idempotent=True)
 
 
-@router.post(BATCH + "/read")
+@router.post(BATCH + "/read", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
 async def batch_read(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -158,7 +160,7 @@ async def batch_read(object_type: str, request: Request) -> Response:
                         readonly=True)
 
 
-@router.post(BATCH + "/update")
+@router.post(BATCH + "/update", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
 async def batch_update(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -198,7 +200,7 @@ async def batch_update(object_type: str, request: Request) -> Response:
                         idempotent=True)
 
 
-@router.post(BATCH + "/upsert")
+@router.post(BATCH + "/upsert", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
 async def batch_upsert(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -244,7 +246,7 @@ async def batch_upsert(object_type: str, request: Request) -> Response:
                         idempotent=True)
 
 
-@router.post(BATCH + "/archive")
+@router.post(BATCH + "/archive", status_code=204, openapi_extra=docs.BATCH)
 async def batch_archive(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from stagecoach.api import openapi_docs as docs
 from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
@@ -17,7 +18,7 @@ from stagecoach.store import search as store
 router = APIRouter(tags=["search"])
 
 
-@router.post("/crm/v3/objects/{object_type}/search")
+@router.post("/crm/v3/objects/{object_type}/search", openapi_extra=docs.SEARCH)
 async def search(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
