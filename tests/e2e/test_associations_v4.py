@@ -162,3 +162,26 @@ def test_deal_won_makes_contacts_and_companies_associated_through_v4_customers(
             newest = got["propertiesWithHistory"]["lifecyclestage"][0]
             assert newest["sourceType"] == "LIFECYCLE_AUTOMATION"
             assert newest["sourceId"] == "deal_won"
+
+
+def test_create_with_associations_makes_them_and_a_deal_makes_opportunities(
+        server: Server) -> None:
+    from hubspot.crm.deals import PublicAssociationsForObject, PublicObjectId
+    from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
+
+    c = _new(server, "contacts", {"lifecyclestage": "lead"})
+    co = _new(server, "companies")
+    spec = {"associationCategory": "HUBSPOT_DEFINED"}
+    with server.http() as http:
+        r = http.post("/crm/v3/objects/contacts", json={"properties": {}, "associations": [
+            {"to": {"id": int(co)}, "types": [{**spec, "associationTypeId": 1}]}]})
+        assert r.status_code == 201
+    assert _types(server, "contacts", r.json()["id"], "companies") == {int(co): {1, 279}}
+    deal = server.sdk().crm.deals.basic_api.create(DealCreate(
+        properties={"dealname": "New"},
+        associations=[PublicAssociationsForObject(to=PublicObjectId(id=c), types=[
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}])]))
+    assert _types(server, "deals", deal.id, "contacts") == {int(c): {3}}
+    with server.http() as http:
+        got = http.get(f"/crm/v3/objects/contacts/{c}?properties=lifecyclestage").json()
+    assert got["properties"]["lifecyclestage"] == "opportunity"

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from stagecoach.api import wire
-from stagecoach.domain.errors import ValidationError
+from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.services import reads
@@ -34,7 +34,8 @@ def association_types(names: Sequence[str] | None) -> list[ObjectType] | None:
     for n in names:
         try:
             out.append(ObjectType.parse(n))
-        except Exception:  # noqa: BLE001 - an unknown type is the caller's mistake: 400
+        except DomainError:
+            # In a query an unknown type is the caller's mistake (400), not a missing page.
             raise ValidationError(f"Unknown object type in associations: {n[:60]!r}",
                                   code="INVALID_ASSOCIATION_TYPE") from None
     return list(dict.fromkeys(out))

@@ -53,4 +53,5 @@ MERGE = body("`{primaryObjectId, objectIdToMerge}`",
                              "objectIdToMerge": {"type": "string"}}})
 ASSOC_SPECS = body("`[{associationCategory, associationTypeId}]`",
                    {"type": "array", "items": {"type": "object"}})
-PARTIAL = {207: {"description": "Some inputs failed: `errors` names each by its index."}}
+PARTIAL: dict[int | str, dict[str, Any]] = {
+    207: {"description": "Some inputs failed: `errors` names each by its index."}}

@@ -55,14 +55,18 @@ class RateLimiter:
         self.block = max(1, math.ceil(limit / BLOCKS_PER_WINDOW))
         self.clock = clock
         self._leases: dict[tuple[int, int], _Lease] = {}
-        self._lock = threading.Lock()
+        # One lock per token: a lease waiting on the database holds up only its own token.
+        self._locks: dict[tuple[int, int], threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def take(self, account_id: int, token_id: int) -> Allowance:
         """Spend one permit, or raise the 429 with Retry-After."""
         now = int(self.clock() * 1000)
         window = now - now % WINDOW_MS
         key = (account_id, token_id)
-        with self._lock:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
             lease = self._leases.get(key)
             if lease is None or lease.window_start != window:
                 lease = _Lease(window, 0, 0)

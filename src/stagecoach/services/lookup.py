@@ -70,22 +70,12 @@ def resolve(ctx: Ctx, ot: ObjectType, id_property: str, raws: Sequence[str]
 
 
 def merged_into(ctx: Ctx, ot: ObjectType, ids: Iterable[int]) -> dict[int, int]:
-    """For merged-away records: id -> the surviving record, following chains of merges."""
-    out: dict[int, int] = {}
-    pending = sorted(set(ids))
-    for _ in range(10):
-        if not pending:
-            break
-        rows = ctx.conn.execute(
-            select(R.id, R.merged_into).where(account_scope(ctx.account_id, ot),
-                                              R.id.in_(pending), R.merged_into.is_not(None))
-        ).all()
-        step = {r.id: r.merged_into for r in rows}
-        for start, cur in list(out.items()):
-            if cur in step:
-                out[start] = step[cur]
-        for rid in pending:
-            if rid in step and rid not in out:
-                out[rid] = step[rid]
-        pending = sorted(set(step.values()))
-    return out
+    """For merged-away records: id -> the surviving record (a merge repoints earlier
+    merges at the new survivor, so there are no chains to follow)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = ctx.conn.execute(
+        select(R.id, R.merged_into).where(account_scope(ctx.account_id, ot),
+                                          R.id.in_(wanted), R.merged_into.is_not(None)))
+    return {r.id: r.merged_into for r in rows}

@@ -11,7 +11,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Text, cast, func, literal, literal_column
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Numeric,
+    Text,
+    cast,
+    func,
+    literal,
+    literal_column,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.store.db import is_postgres
@@ -34,6 +43,13 @@ class JsonSql:
     def num(self, col: ColumnElement[Any], key: str) -> ColumnElement[Any]:
         if self.pg:
             return cast(col.op("->>")(_key(key)), BigInteger)
+        _key(key)
+        return func.json_extract(col, f'$."{key}"')
+
+    def numeric(self, col: ColumnElement[Any], key: str) -> ColumnElement[Any]:
+        """A JSON number that may have a fraction (amounts, scores), for comparing."""
+        if self.pg:
+            return cast(col.op("->>")(_key(key)), Numeric)
         _key(key)
         return func.json_extract(col, f'$."{key}"')
 

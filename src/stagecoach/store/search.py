@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Numeric,
     Select,
     Text,
     and_,
@@ -92,9 +91,7 @@ class Compiler:
         if virtual is not None:
             return _Prop(virtual, p)
         if p.type in _NUMERIC:
-            expr = (cast(R.props.op("->>")(literal_key(name)), Numeric) if self.pg
-                    else self.json.num(R.props, name))
-            return _Prop(expr, p)
+            return _Prop(self.json.numeric(R.props, name), p)
         return _Prop(self.json.text(R.props, name), p)
 
     def _deal_virtual(self, name: str) -> ColumnElement[Any] | None:
@@ -200,12 +197,6 @@ class Compiler:
             out.append((e.desc() if s.descending else e.asc()).nulls_last())
         out.append(R.id.asc())
         return out
-
-
-def literal_key(name: str) -> ColumnElement[Any]:
-    from stagecoach.store.jsonsql import _key
-
-    return _key(name)
 
 
 def token_pattern(value: str, *, prefix: bool) -> str:

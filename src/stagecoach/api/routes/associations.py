@@ -12,7 +12,7 @@ from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
 from stagecoach.api.objects_view import api_source
-from stagecoach.api.routes.objects_batch import _inputs, batch_error, batch_reply
+from stagecoach.api.routes.objects_batch import batch_error, batch_inputs, batch_reply
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import DomainError, NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
@@ -172,7 +172,7 @@ async def batch_create(ft: str, tt: str, request: Request) -> Response:
         started = ctx.now
         errors: list[dict[str, Any]] = []
         reqs: list[tuple[int, AssociationRequest]] = []
-        for i, x in enumerate(_inputs(call.body)):
+        for i, x in enumerate(batch_inputs(call.body)):
             try:
                 fid, tid = _pair_ids(x)
                 reqs.append((i, AssociationRequest(f, fid, t, tid,
@@ -201,7 +201,7 @@ async def batch_default(ft: str, tt: str, request: Request) -> Response:
         started = ctx.now
         errors: list[dict[str, Any]] = []
         reqs: list[tuple[int, AssociationRequest]] = []
-        for i, x in enumerate(_inputs(call.body)):
+        for i, x in enumerate(batch_inputs(call.body)):
             try:
                 fid, tid = _pair_ids(x)
                 reqs.append((i, AssociationRequest(f, fid, t, tid, ())))
@@ -226,7 +226,7 @@ async def batch_read(ft: str, tt: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        raws = [str(x.get("id", "")).strip() for x in _inputs(call.body)]
+        raws = [str(x.get("id", "")).strip() for x in batch_inputs(call.body)]
         ids = {r: int(r) for r in raws if r.isdigit() and len(r) <= 18}
         live = record_store.load(ctx.conn, ctx.account_id, f, list(ids.values()))
         found = links.of_records(ctx.conn, ctx.account_id, f, list(live), t)
@@ -254,7 +254,7 @@ async def batch_archive(ft: str, tt: str, request: Request) -> Response:
     def run(ctx: Ctx, call: Call) -> Reply:
         atypes.unlabelled(f, t)
         pairs: list[tuple[int, int]] = []
-        for x in _inputs(call.body):
+        for x in batch_inputs(call.body):
             fid = wire.record_id(wire.obj(x.get("from"), "from").get("id"), "from.id")
             to = x.get("to")
             if not isinstance(to, list):

@@ -30,7 +30,7 @@ BATCH = "/crm/v3/objects/{object_type}/batch"
 MAX_INPUTS = 100
 
 
-def _inputs(body: Any) -> list[dict[str, Any]]:
+def batch_inputs(body: Any) -> list[dict[str, Any]]:
     body = wire.obj(body, "The request body")
     inputs = body.get("inputs")
     if not isinstance(inputs, list):
@@ -96,7 +96,7 @@ async def batch_create(object_type: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        items = _inputs(call.body)
+        items = batch_inputs(call.body)
         parsed: list[NewRecord | DomainError] = []
         for x in items:
             try:
@@ -133,7 +133,7 @@ async def batch_read(object_type: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        items = _inputs(call.body)
+        items = batch_inputs(call.body)
         body = call.body
         opts = ReadOptions(wire.str_list(body.get("properties"), "properties") or None,
                            wire.str_list(body.get("propertiesWithHistory"),
@@ -166,7 +166,7 @@ async def batch_update(object_type: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        items = _inputs(call.body)
+        items = batch_inputs(call.body)
         targets = _resolve(ctx, ot, items, None)
         writes: list[tuple[int, ItemWrite]] = []
         errors: list[dict[str, Any]] = []
@@ -206,7 +206,7 @@ async def batch_upsert(object_type: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        items = _inputs(call.body)
+        items = batch_inputs(call.body)
         props = {lookup.check_id_property(ot, x.get("idProperty")) for x in items}
         if len(props) > 1:
             raise wire.bad("All inputs of an upsert use the same idProperty",
@@ -251,7 +251,7 @@ async def batch_archive(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
     def run(ctx: Ctx, call: Call) -> Reply:
-        items = _inputs(call.body)
+        items = batch_inputs(call.body)
         ids = [wire.record_id(x.get("id")) for x in items]
         records.archive(ctx, ot, ids)
         return Reply(204)
