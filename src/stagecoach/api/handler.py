@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from stagecoach.api import auth, unit, wire
@@ -24,6 +25,7 @@ IGNORED_HEADER = "Stagecoach-Ignored-Properties"
 # A stored response is replayed for a day; after that the key may be used afresh.
 IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 MAX_KEY_LENGTH = 200
+ATTEMPTS = 3
 
 
 @dataclass
@@ -62,22 +64,25 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
         body = wire.parse_json(raw) if with_body else None
         call = Call(request, who, body)
         key = request.headers.get("idempotency-key") if idempotent else None
-        if key is None:
-            return unit.run(request, who.account_id, lambda ctx: fn(ctx, call),
-                            readonly=readonly)
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             raise ApiError(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
         digest = hashlib.sha256(
             request.method.encode() + b" " + request.url.path.encode() + b"?"
             + str(request.url.query).encode() + b"\n" + raw).hexdigest()
-        for _ in range(3):
+        for attempt in range(ATTEMPTS):
             try:
+                if key is None:
+                    return unit.run(request, who.account_id, lambda ctx: fn(ctx, call),
+                                    readonly=readonly)
                 return unit.run(request, who.account_id,
                                 lambda ctx: _once(ctx, call, key, digest, fn))
-            except _Raced:
-                continue
-        raise ApiError(409, "A request with this Idempotency-Key is still in progress",
-                       "CONFLICT")
+            except (_Raced, IntegrityError):
+                # A concurrent request committed the same unique value (an email, an
+                # idempotency key) first: run again, and see what it wrote.
+                if attempt + 1 == ATTEMPTS:
+                    raise ApiError(409, "The request conflicted with concurrent requests; "
+                                        "retry it", "CONFLICT") from None
+        raise AssertionError("unreachable")
 
     reply = await run_in_threadpool(work)
     if reply.status == 204:
