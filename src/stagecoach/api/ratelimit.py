@@ -7,6 +7,8 @@ spends them from memory. Leases never exceed the limit, so all processes togethe
 admit more than `limit` requests per window; the price is that permits a process leased
 but did not spend are lost for that window (at most one block per process). On SQLite
 this keeps reads free of the write lock: only one request in a block takes it, briefly.
+`X-HubSpot-RateLimit-Remaining` is the answering process's view: the window's count at its
+last lease, less what it has spent since.
 """
 
 from __future__ import annotations
