@@ -31,8 +31,8 @@ def strict_server(request: pytest.FixtureRequest, tmp_root: str) -> Iterator[Liv
 
 def _fresh_window() -> None:
     """Wait for the start of a 10-second window so a burst falls inside one."""
-    while time.time() % 10 > 2:
-        time.sleep(0.1)
+    while time.time() % 10 > 0.5:
+        time.sleep(0.05)
 
 
 def _burst(s: Server) -> list[httpx.Response] | None:

@@ -4,7 +4,10 @@ starts afresh. Driven with a controlled clock."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import event
 
 from stagecoach.api.errors import ApiError
 from stagecoach.api.ratelimit import RateLimiter
@@ -58,3 +61,21 @@ def test_remaining_counts_down(sc: Stagecoach, acct: Acct) -> None:
     first = limiter.take(acct.id, 9).remaining
     second = limiter.take(acct.id, 9).remaining
     assert (first, second) == (99, 98)
+
+
+def test_a_used_up_window_is_refused_without_asking_the_database(sc: Stagecoach,
+                                                                 acct: Acct) -> None:
+    limiter = RateLimiter(sc.engine, 1, Clock(1_800_000_000.0))
+    assert _admitted(limiter, acct, 3)
+    assert not _admitted(limiter, acct, 3)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(sc.engine, "before_cursor_execute", count)
+    try:
+        assert not any(_admitted(limiter, acct, 3) for _ in range(20))
+    finally:
+        event.remove(sc.engine, "before_cursor_execute", count)
+    assert statements == []

@@ -34,6 +34,9 @@ class _Lease:
     window_start: int
     left: int
     used_in_db: int
+    # The window is used up in the database: refuse without asking it again, so a client
+    # hammering past its limit costs no writes.
+    exhausted: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,14 @@ class RateLimiter:
             if lease is None or lease.window_start != window:
                 lease = _Lease(window, 0, 0)
                 self._leases[key] = lease
-            if lease.left == 0:
+            if lease.left == 0 and not lease.exhausted:
                 granted, used = db.run_in_transaction(
                     self.engine,
                     lambda conn: store.lease(conn, account_id, token_id, window, self.block,
                                              self.limit))
                 lease.left += granted
                 lease.used_in_db = used
+                lease.exhausted = granted == 0
             if lease.left == 0:
                 retry = max(1, math.ceil((window + WINDOW_MS - now) / 1000))
                 allowance = Allowance(self.limit, 0)
