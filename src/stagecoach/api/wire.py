@@ -19,7 +19,7 @@ from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import MAX_STRING_LENGTH, ms_to_iso
-from stagecoach.services import reads
+from stagecoach.services import lookup, reads
 from stagecoach.services.reads import HistoryEntry
 from stagecoach.store.records import RecordRow
 
@@ -71,11 +71,11 @@ def object_type(name: str) -> ObjectType:
 
 def record_id(raw: object, what: str = "id") -> int:
     """A record id: a numeric string (or number) of at most 18 digits."""
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or len(text) > 18:
-        raise bad(f"{what} must be a numeric record id, not {text[:40]!r}", "INVALID_ID",
-                  id=text[:40])
-    return int(text)
+    found = lookup.numeric_id(raw) if raw is not None else None
+    if found is None:
+        text = str(raw)[:40]
+        raise bad(f"{what} must be a numeric record id, not {text!r}", "INVALID_ID", id=text)
+    return found
 
 
 def check_url(request: Request) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -20,6 +21,15 @@ ID_PROPERTIES = {
     ObjectType.COMPANY: ("hs_object_id", "domain"),
     ObjectType.DEAL: ("hs_object_id",),
 }
+
+
+_ID_RE = re.compile(r"^[0-9]{1,18}$")
+
+
+def numeric_id(raw: object) -> int | None:
+    """A record id from its wire form (ASCII digits only), or None."""
+    text = str(raw).strip()
+    return int(text) if _ID_RE.match(text) else None
 
 
 def check_id_property(ot: ObjectType, id_property: str | None) -> str:
@@ -50,8 +60,8 @@ def resolve(ctx: Ctx, ot: ObjectType, id_property: str, raws: Sequence[str]
     """Raw identifier -> id of the live record it names (the oldest when a domain is
     shared), for those that name one."""
     if id_property == "hs_object_id":
-        wanted = {r: int(str(r).strip()) for r in raws
-                  if str(r).strip().isdigit() and len(str(r).strip()) <= 18}
+        numbers = {r: numeric_id(r) for r in raws}
+        wanted = {r: n for r, n in numbers.items() if n is not None}
         live = set(ctx.conn.execute(
             select(R.id).where(account_scope(ctx.account_id, ot), R.archived.is_(False),
                                R.id.in_(sorted(set(wanted.values())))

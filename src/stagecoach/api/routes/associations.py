@@ -17,6 +17,7 @@ from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import DomainError, NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services import associations as service
+from stagecoach.services import lookup
 from stagecoach.services.associations import AssociationRequest
 from stagecoach.services.context import Ctx
 from stagecoach.store import associations as links
@@ -227,7 +228,8 @@ async def batch_read(ft: str, tt: str, request: Request) -> Response:
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
         raws = [str(x.get("id", "")).strip() for x in batch_inputs(call.body)]
-        ids = {r: int(r) for r in raws if r.isdigit() and len(r) <= 18}
+        numbers = {r: lookup.numeric_id(r) for r in raws}
+        ids = {r: n for r, n in numbers.items() if n is not None}
         live = record_store.load(ctx.conn, ctx.account_id, f, list(ids.values()))
         found = links.of_records(ctx.conn, ctx.account_id, f, list(live), t)
         results, errors = [], []

@@ -142,7 +142,8 @@ async def batch_read(object_type: str, request: Request) -> Response:
         prop = lookup.check_id_property(ot, body.get("idProperty"))
         raws = [str(x.get("id", "")).strip() for x in items]
         if prop == "hs_object_id" or archived:
-            numeric = {r: int(r) for r in raws if r.isdigit() and len(r) <= 18}
+            numbers = {r: lookup.numeric_id(r) for r in raws}
+            numeric = {r: n for r, n in numbers.items() if n is not None}
             rows = record_store.load(ctx.conn, ctx.account_id, ot, list(numeric.values()),
                                      include_archived=archived)
             ids = {r: i for r, i in numeric.items() if i in rows}
