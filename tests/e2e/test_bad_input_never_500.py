@@ -17,6 +17,8 @@ BAD: list[tuple[str, str, Any]] = [
     ("POST", C, {"properties": {"firstname": {"a": 1}}}),
     ("POST", C, {"properties": {"firstname": "a\u0000b"}}),
     ("POST", C, {"properties": {"email": "not-an-email"}}),
+    ("POST", C, {"properties": {"closedate": "999999999999999999"}}),
+    ("POST", C, {"properties": {"closedate": "-999999999999999999"}}),
     ("POST", C, {"properties": {}, "associations": [{"to": {"id": "x"}, "types": []}]}),
     ("POST", C, {"properties": {}, "associations": [{"to": "x"}]}),
     ("POST", C, {"properties": {}, "associations": [{"to": {"id": "1"}, "types": [
@@ -93,3 +95,14 @@ def test_odd_but_well_formed_input_is_answered_per_input(server: Server) -> None
                                                              "properties": {}}]})
         assert r.status_code == 207
         assert r.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND"
+
+
+def test_dates_at_the_edges_of_what_iso_can_write(server: Server) -> None:
+    with server.http() as http:
+        r = http.post("/crm/v3/objects/deals", json={"properties": {
+            "dealname": "old", "closedate": "0001-01-01T00:00:00.000Z"}})
+        assert r.status_code == 201
+        got = http.get(f"/crm/v3/objects/deals/{r.json()['id']}?properties=closedate").json()
+        assert got["properties"]["closedate"] == "0001-01-01T00:00:00.000Z"
+        assert http.post("/crm/v3/objects/deals", json={"properties": {
+            "closedate": "253402300800000"}}).status_code == 400
