@@ -103,3 +103,29 @@ class Acct:
             return fn(ctx)
 
 
+
+
+def blocked_rows(acct: Acct, ot: ObjectType, rid: int) -> list[Any]:
+    from stagecoach.store import blocked
+
+    with acct.ctx_readonly() as ctx:
+        return blocked.for_record(ctx.conn, acct.id, ot, rid)
+
+
+def stage_history(acct: Acct, ot: ObjectType, rid: int) -> list[Any]:
+    """lifecyclestage versions, newest first."""
+    from stagecoach.services import reads
+
+    with acct.ctx_readonly() as ctx:
+        return reads.history_of(ctx, ot, [rid], ["lifecyclestage"]).get(rid, {}).get(
+            "lifecyclestage", [])
+
+
+def source(kind: SourceType, sid: str | None = None) -> Source:
+    return Source(kind, sid)
+
+
+def write_batch(acct: Acct, ot: ObjectType, items: Sequence[tuple[int, Mapping[str, str | None]]],
+                src: Source = API) -> list[ItemResult]:
+    with acct.unit() as ctx:
+        return records.update_many(ctx, ot, [ItemWrite(rid, props) for rid, props in items], src)

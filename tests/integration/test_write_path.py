@@ -121,3 +121,20 @@ def test_database_refuses_a_second_primary_company(acct: Acct) -> None:
         ctx.conn.execute(associations.insert().values(
             account_id=acct.id, from_type=1, from_id=cid, to_type=2, to_id=b, type_id=1,
             created_at=T0))
+
+
+def test_association_counts_follow_associations_and_archiving(acct: Acct) -> None:
+    from stagecoach.services import records
+
+    cid = acct.contact()
+    co = acct.company()
+    d1 = acct.create(D, {"dealname": "a"}, assoc=[(C, cid, ()), (CO, co, ())])
+    acct.create(D, {"dealname": "b"}, assoc=[(C, cid, ())])
+    acct.associate(C, cid, CO, co)
+    assert acct.values(C, cid)["num_associated_deals"] == 2
+    assert acct.values(CO, co)["num_associated_deals"] == 1
+    assert acct.values(CO, co)["num_associated_contacts"] == 1
+    assert acct.values(D, d1)["num_associated_contacts"] == 1
+    acct.in_unit(lambda ctx: records.archive(ctx, D, [d1]))
+    assert acct.values(C, cid)["num_associated_deals"] == 1
+    assert acct.values(CO, co)["num_associated_deals"] == 0

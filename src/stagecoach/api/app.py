@@ -7,6 +7,11 @@ from fastapi import FastAPI
 from stagecoach import __version__
 from stagecoach.api import errors, safety
 from stagecoach.api.routes import associations, health, objects, objects_batch, objects_search
+from stagecoach.api.routes import pipelines as pipeline_routes
+from stagecoach.api.routes import properties as property_routes
+from stagecoach.api.routes import reports as report_routes
+from stagecoach.api.routes import settings as settings_routes
+from stagecoach.api.routes import stages as stage_routes
 from stagecoach.library import Stagecoach
 
 
@@ -21,4 +26,9 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(objects_batch.router)
     app.include_router(objects.router)
     app.include_router(associations.router)
+    app.include_router(property_routes.router)
+    app.include_router(pipeline_routes.router)
+    app.include_router(settings_routes.router)
+    app.include_router(stage_routes.router)
+    app.include_router(report_routes.router)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Stagecoach: a CRM lifecycle-stage engine with a HubSpot-compatible API.")
 
 DATABASE_HELP = ("Database URL: sqlite:///path.db (default sqlite:///stagecoach.db) or "
@@ -16,9 +16,16 @@ DATABASE_HELP = ("Database URL: sqlite:///path.db (default sqlite:///stagecoach.
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from stagecoach.cli import serve, setup  # noqa: F401
+    from stagecoach.cli import demo, report, serve, setup  # noqa: F401
 
 
 def main() -> None:
+    from stagecoach.domain.errors import DomainError
+
     _register()
-    app()
+    try:
+        app()
+    except DomainError as exc:
+        # A clear message, not a traceback, for anything the rules refuse.
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise SystemExit(2) from None

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.library import Stagecoach, now_ms
@@ -52,7 +53,8 @@ def db_upgrade(database_url: DbOption = None) -> None:
 
 @token_app.command("create")
 def token_create(
-    account_id: Annotated[int, typer.Option(help="The account the token belongs to.")],
+    account_id: Annotated[int | None, typer.Option(
+        help="The account the token belongs to (needed when there are several).")] = None,
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes, or 'all'.")] = "all",
     name: Annotated[str, typer.Option(help="A name to recognise the token by.")] = "cli",
     database_url: DbOption = None,
@@ -61,6 +63,9 @@ def token_create(
     wanted = accounts.ALL_SCOPES if scopes == "all" else tuple(
         s.strip() for s in scopes.split(",") if s.strip())
     sc = Stagecoach(database_url)
-    token = db.run_in_transaction(
-        sc.engine, lambda conn: accounts.create_token(conn, account_id, name, wanted, now_ms()))
-    typer.echo(token)
+
+    def create(conn: Connection) -> str:
+        target = account_id if account_id is not None else accounts.only_account(conn)
+        return accounts.create_token(conn, target, name, wanted, now_ms())
+
+    typer.echo(db.run_in_transaction(sc.engine, create))

@@ -69,6 +69,16 @@ def authenticate_token(conn: Connection, token: str) -> Principal | None:
     return Principal(account_id, frozenset(scopes), token_id=token_id)
 
 
+def only_account(conn: Connection) -> int:
+    """The account of a single-account database; an error naming the choice otherwise."""
+    ids = store.account_ids(conn, limit=2)
+    if len(ids) != 1:
+        raise ValidationError(
+            "Name the account with --account-id" if ids else "There is no account yet: "
+            "run 'stagecoach init' first", code="ACCOUNT_REQUIRED")
+    return ids[0]
+
+
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise ValidationError("A password has at least 8 characters", code="WEAK_PASSWORD")

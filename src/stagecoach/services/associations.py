@@ -94,6 +94,8 @@ def associate(ctx: Ctx, requests: Sequence[AssociationRequest], source: Source,
     store.remove(ctx.conn, ctx.account_id, demote, ctx.now, step, source)
     store.add(ctx.conn, ctx.account_id, links, ctx.now, step, source)
     _set_associated_company(ctx, new_primary, source)
+    recount(ctx, [(x.from_type, x.from_id) for x in links] + [(x.to_type, x.to_id)
+                                                                for x in links])
     if own_step:
         automation.settle(ctx, step)
 
@@ -106,10 +108,38 @@ def disassociate(ctx: Ctx, from_type: ObjectType, from_id: int, to_type: ObjectT
     if type_ids is not None:
         found = [x for x in found if x.type_id in set(type_ids)]
     store.remove(ctx.conn, ctx.account_id, found, ctx.now, step, source)
+    recount(ctx, [(from_type, from_id), (to_type, to_id)])
     holder = from_id if from_type is C else to_id
     if any(x.type_id in (1, 2) for x in found):
         _set_associated_company(ctx, {holder: None}, source)
     automation.settle(ctx, step)
+
+
+# The calculated association counts HubSpot keeps on each object type.
+COUNTED: dict[ObjectType, tuple[tuple[str, ObjectType], ...]] = {
+    C: (("num_associated_deals", ObjectType.DEAL),),
+    CO: (("num_associated_deals", ObjectType.DEAL), ("num_associated_contacts", C)),
+    ObjectType.DEAL: (("num_associated_contacts", C),),
+}
+
+
+def recount(ctx: Ctx, touched: Sequence[tuple[ObjectType, int]]) -> None:
+    """Refresh the association counts of the records whose associations changed, as
+    calculated writes (history versions with source CALCULATED)."""
+    from stagecoach.domain.sources import SourceType
+    from stagecoach.store.association_counts import counts
+
+    calculated = Source(SourceType.CALCULATED, "association_count")
+    for ot, props in COUNTED.items():
+        ids = sorted({rid for t, rid in touched if t is ot})
+        if not ids:
+            continue
+        per_record: dict[int, dict[str, str | None]] = {i: {} for i in ids}
+        for name, partner in props:
+            for rid, n in counts(ctx.conn, ctx.account_id, ot, ids, partner).items():
+                per_record[rid][name] = str(n)
+        writes.write(ctx, ot, [writes.ItemWrite(rid, p) for rid, p in per_record.items()],
+                     calculated, WriteOptions(system=True))
 
 
 def _holder_side(x: Link) -> Link:

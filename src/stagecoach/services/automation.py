@@ -50,6 +50,7 @@ def _run(ctx: Ctx, op: int, intent: rules.Intent) -> int | None:
     else:
         reactions.stage_deal_rule(ctx.conn, ctx.account_id, op, new_op, intent)
     result = stage_moves.apply(ctx.conn, ctx.account_id, new_op, ctx.now, ctx.catalog.stages)
+    ctx.at_least(result.now)
     return new_op if result.moved else None
 
 

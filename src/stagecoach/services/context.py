@@ -31,5 +31,12 @@ class Ctx:
         self.ops.append(op)
         return op
 
+    def at_least(self, ms: int) -> None:
+        """Move this unit's clock up to `ms`. A unit that waited for another writer's lock
+        dates its changes no earlier than that writer's, so history stays in commit order
+        (versions are ordered by time, then id)."""
+        if ms > self.now:
+            self.now = ms
+
     def reload_catalog(self) -> None:
         self.catalog = load_catalog(self.conn, self.account_id)

@@ -14,9 +14,10 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write
 from stagecoach.services import automation, writes
-from stagecoach.services.associations import AssociationRequest, associate, validate
+from stagecoach.services.associations import AssociationRequest, associate, recount, validate
 from stagecoach.services.context import Ctx
 from stagecoach.services.writes import ItemResult, ItemWrite
+from stagecoach.store import associations as assoc_store
 from stagecoach.store import history, ids, records, stage_moves
 from stagecoach.store.records import RecordRow
 from stagecoach.store.schema import records as records_table
@@ -122,7 +123,8 @@ def _initial_stages(
             moves.append(stage_moves.Move(object_type, rid, stage, False, stage_source))
     if moves:
         stage_moves.stage_rows(ctx.conn, ctx.account_id, op, moves)
-        stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, ctx.catalog.stages)
+        ctx.at_least(stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now,
+                                       ctx.catalog.stages).now)
 
 
 def _associate_by_domain(
@@ -167,7 +169,8 @@ def update_many(
 
 
 def archive(ctx: Ctx, object_type: ObjectType, record_ids: Sequence[int]) -> list[int]:
-    """Archive (soft-delete) records; returns the ids that were live. History is kept."""
+    """Archive (soft-delete) records; returns the ids that were live. History and
+    associations are kept (a restore would bring them back); partners' counts drop."""
     live = records.load(ctx.conn, ctx.account_id, object_type, record_ids)
     if live:
         t = records_table.c
@@ -176,4 +179,11 @@ def archive(ctx: Ctx, object_type: ObjectType, record_ids: Sequence[int]) -> lis
             .where(records.account_scope(ctx.account_id, object_type), t.id.in_(list(live)))
             .values(archived=True, archived_at=ctx.now, updated_at=ctx.now)
         )
+        partners: list[tuple[ObjectType, int]] = []
+        for other in ObjectType:
+            if other is object_type:
+                continue
+            linked = assoc_store.of_records(ctx.conn, ctx.account_id, object_type, live, other)
+            partners.extend((other, pid) for ids in linked.values() for pid in ids)
+        recount(ctx, partners)
     return sorted(live)

@@ -8,6 +8,7 @@ from typing import Any
 
 from stagecoach.domain import settings as rules
 from stagecoach.domain.settings import AutomationSettings
+from stagecoach.services import configuration
 from stagecoach.services.context import Ctx
 from stagecoach.store import settings as store
 
@@ -17,6 +18,7 @@ def get(ctx: Ctx) -> dict[str, Any]:
 
 
 def patch(ctx: Ctx, changes: Mapping[str, Any]) -> dict[str, Any]:
+    configuration.lock(ctx)
     merged = rules.merge(ctx.catalog.settings, changes, ctx.catalog.stages,
                          ctx.catalog.pipelines)
     store.save(ctx.conn, ctx.account_id, merged, ctx.now)
@@ -26,6 +28,7 @@ def patch(ctx: Ctx, changes: Mapping[str, Any]) -> dict[str, Any]:
 
 def replace(ctx: Ctx, full: Mapping[str, Any]) -> dict[str, Any]:
     """PUT: keys not given go back to their defaults."""
+    configuration.lock(ctx)
     merged = rules.merge(AutomationSettings(), full, ctx.catalog.stages, ctx.catalog.pipelines)
     store.save(ctx.conn, ctx.account_id, merged, ctx.now)
     ctx.reload_catalog()

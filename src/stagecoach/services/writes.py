@@ -60,6 +60,7 @@ def write(
         op = ctx.new_op()
         rows = records.load(ctx.conn, ctx.account_id, object_type,
                             [items[i].record_id for i in indexes], lock=True)
+        ctx.at_least(max((r.updated_at for r in rows.values()), default=0))
         planned: list[tuple[int, RecordRow, WritePlan]] = []
         for i in indexes:
             item = items[i]
@@ -145,7 +146,7 @@ def persist(
     ]
     if moves:
         stage_moves.stage_rows(conn, acc, op, moves)
-        stage_moves.apply(conn, acc, op, ctx.now, ctx.catalog.stages)
+        ctx.at_least(stage_moves.apply(conn, acc, op, ctx.now, ctx.catalog.stages).now)
     blocked.append(conn, acc, [
         blocked.NewBlocked(object_type, row.id, b.property, b.attempted, b.kept, b.reason,
                            source, cause[0] if cause else None, cause[1] if cause else None)

@@ -73,6 +73,11 @@ def write_stage_set(conn: Connection, account_id: int, stages: StageSet, now: in
         stages=[[s.value, s.label] for s in stages]))
 
 
+def account_ids(conn: Connection, limit: int = 100) -> list[int]:
+    return list(conn.execute(
+        select(accounts.c.account_id).order_by(accounts.c.account_id).limit(limit)).scalars())
+
+
 def account_name(conn: Connection, account_id: int) -> str | None:
     return conn.execute(
         select(accounts.c.name).where(accounts.c.account_id == account_id)

@@ -62,7 +62,8 @@ def load_catalog(conn: Connection, account_id: int) -> Catalog:
         select(account_settings.c.settings).where(account_settings.c.account_id == account_id)
     ).scalar()
     props = conn.execute(
-        select(property_defs).where(property_defs.c.account_id == account_id)
+        select(property_defs).where(property_defs.c.account_id == account_id,
+                                    property_defs.c.archived.is_(False))
     ).all()
     return Catalog(
         account_id=account_id,

@@ -3,8 +3,7 @@ serializes writers anyway, so a counter row costs nothing)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, literal_column, text
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, text
 
 from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import SEQUENCE_KINDS
@@ -24,7 +23,7 @@ def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
             {"n": n},
         )
         return [r[0] for r in rows]
-    first = _sqlite_reserve(conn, account_id, kind, n)
+    first = reserve(conn, account_id, kind, n)
     return list(range(first, first + n))
 
 
@@ -32,7 +31,7 @@ def take_one(conn: Connection, account_id: int, kind: str) -> int:
     return take(conn, account_id, kind, 1)[0]
 
 
-def _sqlite_reserve(conn: Connection, account_id: int, kind: str, n: int) -> int:
+def reserve(conn: Connection, account_id: int, kind: str, n: int) -> int:
     """Reserve n consecutive ids and return the first."""
     top = conn.execute(
         text(
@@ -43,18 +42,3 @@ def _sqlite_reserve(conn: Connection, account_id: int, kind: str, n: int) -> int
         {"a": account_id, "k": kind, "n": n},
     ).scalar_one()
     return int(top) - n
-
-
-class RowIds:
-    """Ids for the rows of one INSERT ... SELECT: `nextval` per row on PostgreSQL, a
-    reserved block plus ROW_NUMBER() on SQLite (the caller says how many rows come)."""
-
-    def __init__(self, conn: Connection, account_id: int, kind: str, expected_rows: int):
-        self.pg = is_postgres(conn)
-        self.kind = kind
-        self.base = 0 if self.pg else _sqlite_reserve(conn, account_id, kind, expected_rows) - 1
-
-    def column(self, order_by: str) -> ColumnElement[int]:
-        if self.pg:
-            return literal_column(f"nextval('{sequence_name(self.kind)}')")
-        return literal_column(f"({self.base} + ROW_NUMBER() OVER (ORDER BY {order_by}))")

@@ -40,6 +40,12 @@ class JsonSql:
     def __init__(self, conn: Connection):
         self.pg = is_postgres(conn)
 
+    @classmethod
+    def for_dialect(cls, pg: bool) -> JsonSql:
+        made = cls.__new__(cls)
+        made.pg = pg
+        return made
+
     def num(self, col: ColumnElement[Any], key: str) -> ColumnElement[Any]:
         if self.pg:
             return cast(col.op("->>")(_key(key)), BigInteger)

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, exists, func, literal, select
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from stagecoach.domain import associations as atypes
@@ -34,19 +48,31 @@ _MOVE_COLUMNS = ["account_id", "op_id", "object_type", "record_id", "target", "f
                  "source_type", "source_id", "source_label", "user_id", "cause_kind",
                  "cause_id"]
 
+# Statements are built once with bound parameters and reused (building SQLAlchemy
+# expressions costs more than running them on small steps).
+_ACC: Any = bindparam("acc", type_=BigInteger)
+_OP: Any = bindparam("op", type_=BigInteger)
+_NEW_OP: Any = bindparam("new_op", type_=BigInteger)
+_TARGET: Any = bindparam("target", type_=String)
+_IDS: Any = bindparam("stage_ids", expanding=True)
+
+_SUMMARY_PROPS = (
+    select(H.object_type, H.property, H.value, func.count())
+    .where(H.account_id == _ACC, H.op_id == _OP,
+           H.property.in_(("lifecyclestage", "dealstage")))
+    .group_by(H.object_type, H.property, H.value)
+)
+_SUMMARY_ASSOC = (
+    select(AH.from_type, AH.to_type, AH.type_id, AH.action, func.count())
+    .where(AH.account_id == _ACC, AH.op_id == _OP)
+    .group_by(AH.from_type, AH.to_type, AH.type_id, AH.action)
+)
+
 
 def summarize(conn: Connection, account_id: int, op_id: int) -> StepSummary:
-    props = conn.execute(
-        select(H.object_type, H.property, H.value, func.count())
-        .where(H.account_id == account_id, H.op_id == op_id,
-               H.property.in_(("lifecyclestage", "dealstage")))
-        .group_by(H.object_type, H.property, H.value)
-    ).all()
-    assoc = conn.execute(
-        select(AH.from_type, AH.to_type, AH.type_id, AH.action, func.count())
-        .where(AH.account_id == account_id, AH.op_id == op_id)
-        .group_by(AH.from_type, AH.to_type, AH.type_id, AH.action)
-    ).all()
+    params = {"acc": account_id, "op": op_id}
+    props = conn.execute(_SUMMARY_PROPS, params).all()
+    assoc = conn.execute(_SUMMARY_ASSOC, params).all() if _has_associations(conn, params) else []
     return StepSummary(
         [PropertyChanges(ObjectType(r[0]), r[1], r[2], r[3]) for r in props],
         [AssociationChanges(ObjectType(r[0]), ObjectType(r[1]), r[2], r[3], r[4])
@@ -54,21 +80,41 @@ def summarize(conn: Connection, account_id: int, op_id: int) -> StepSummary:
     )
 
 
-def _source_columns(source: Source) -> list:  # type: ignore[type-arg]
-    return [literal(True), literal(source.type.value), literal(source.id),
-            literal(source.label), literal(None)]
+_ANY_ASSOC = select(AH.id).where(AH.account_id == _ACC, AH.op_id == _OP).limit(1)
+
+
+def _has_associations(conn: Connection, params: dict[str, int]) -> bool:
+    return conn.execute(_ANY_ASSOC, params).first() is not None
+
+
+def _source_columns() -> list[Any]:
+    return [literal(True), bindparam("src_type", type_=String),
+            bindparam("src_id", type_=String), bindparam("src_label", type_=String),
+            null()]
+
+
+def _params(account_id: int, op_id: int, new_op: int, rule: str, **more: Any
+            ) -> dict[str, Any]:
+    source = Source.automation(rule)
+    return {"acc": account_id, "op": op_id, "new_op": new_op, "src_type": source.type.value,
+            "src_id": source.id, "src_label": source.label, **more}
 
 
 def stage_follow_company(
     conn: Connection, account_id: int, op_id: int, new_op: int, intent: FollowPrimaryCompany
 ) -> None:
-    source = Source.automation(intent.rule)
+    conn.execute(_follow_statement(intent.trigger),
+                 _params(account_id, op_id, new_op, intent.rule))
+
+
+@lru_cache(maxsize=8)
+def _follow_statement(trigger: Trigger) -> Any:
     contact = aliased(records, name="contact")
     company = aliased(records, name="company")
-    if intent.trigger is Trigger.COMPANY_STAGE:
+    if trigger is Trigger.COMPANY_STAGE:
         q = (
-            select(literal(account_id), literal(new_op), literal(int(C)), A.from_id, H.value,
-                   *_source_columns(source), literal("property"), H.id)
+            select(_ACC, _NEW_OP, literal(int(C)), A.from_id, H.value,
+                   *_source_columns(), literal("property"), H.id)
             .select_from(property_history)
             .join(associations, and_(A.account_id == H.account_id, A.to_type == int(CO),
                                      A.to_id == H.record_id, A.from_type == int(C),
@@ -76,87 +122,88 @@ def stage_follow_company(
             .join(contact, and_(contact.c.account_id == A.account_id,
                                 contact.c.object_type == int(C), contact.c.id == A.from_id,
                                 contact.c.archived.is_(False)))
-            .where(H.account_id == account_id, H.op_id == op_id,
+            .where(H.account_id == _ACC, H.op_id == _OP,
                    H.object_type == int(CO), H.property == "lifecyclestage",
                    H.value.is_not(None))
         )
     else:
+        ah2 = association_history.alias("ah2")
         latest = (
-            select(func.max(association_history.c.id))
-            .where(association_history.c.account_id == account_id,
-                   association_history.c.op_id == op_id,
-                   association_history.c.from_type == int(C),
-                   association_history.c.to_type == int(CO),
-                   association_history.c.type_id == 1,
-                   association_history.c.action == "add")
-            .group_by(association_history.c.from_id)
+            select(func.max(ah2.c.id))
+            .where(ah2.c.account_id == _ACC, ah2.c.op_id == _OP, ah2.c.from_type == int(C),
+                   ah2.c.to_type == int(CO), ah2.c.type_id == 1, ah2.c.action == "add")
+            .group_by(ah2.c.from_id)
         )
         q = (
-            select(literal(account_id), literal(new_op), literal(int(C)), AH.from_id,
-                   company.c.lifecyclestage, *_source_columns(source),
+            select(_ACC, _NEW_OP, literal(int(C)), AH.from_id,
+                   company.c.lifecyclestage, *_source_columns(),
                    literal("association"), AH.id)
             .select_from(association_history)
             .join(company, and_(company.c.account_id == AH.account_id,
                                 company.c.object_type == int(CO), company.c.id == AH.to_id,
                                 company.c.archived.is_(False)))
-            .where(AH.account_id == account_id, AH.id.in_(latest),
+            .where(AH.account_id == _ACC, AH.id.in_(latest),
                    company.c.lifecyclestage.is_not(None),
                    exists(select(A.type_id).where(
-                       A.account_id == account_id, A.from_type == int(C),
+                       A.account_id == _ACC, A.from_type == int(C),
                        A.from_id == AH.from_id, A.to_type == int(CO), A.to_id == AH.to_id,
                        A.type_id == 1)))
         )
-    conn.execute(stage_moves.insert().from_select(_MOVE_COLUMNS, q))
+    return stage_moves.insert().from_select(_MOVE_COLUMNS, q)
 
 
 def stage_deal_rule(
     conn: Connection, account_id: int, op_id: int, new_op: int, intent: DealRule
 ) -> None:
-    source = Source.automation(intent.rule)
+    params = _params(account_id, op_id, new_op, intent.rule, target=intent.target,
+                     stage_ids=list(intent.deal_stage_ids))
     for ot in (C, CO):
-        unl = atypes.unlabelled(D, ot).id
-        rec = aliased(records, name="rec")
-        deal = aliased(records, name="deal")
-        if intent.trigger is Trigger.DEAL_STAGE:
-            q = (
-                select(literal(account_id), literal(new_op), literal(int(ot)), A.to_id,
-                       literal(intent.target), *_source_columns(source), literal("property"),
-                       func.min(H.id))
-                .select_from(property_history)
-                .join(associations, and_(A.account_id == H.account_id,
-                                         A.from_type == int(D), A.from_id == H.record_id,
-                                         A.to_type == int(ot), A.type_id == unl))
-                .join(rec, and_(rec.c.account_id == A.account_id,
-                                rec.c.object_type == int(ot), rec.c.id == A.to_id,
-                                rec.c.archived.is_(False)))
-                .where(H.account_id == account_id, H.op_id == op_id,
-                       H.object_type == int(D), H.property == "dealstage",
-                       H.value.in_(intent.deal_stage_ids))
-                .group_by(A.to_id)
-            )
-        else:
-            q = (
-                select(literal(account_id), literal(new_op), literal(int(ot)), AH.to_id,
-                       literal(intent.target), *_source_columns(source),
-                       literal("association"), func.min(AH.id))
-                .select_from(association_history)
-                .join(deal, and_(deal.c.account_id == AH.account_id,
-                                 deal.c.object_type == int(D), deal.c.id == AH.from_id,
-                                 deal.c.archived.is_(False),
-                                 deal.c.dealstage.in_(intent.deal_stage_ids)))
-                .join(rec, and_(rec.c.account_id == AH.account_id,
-                                rec.c.object_type == int(ot), rec.c.id == AH.to_id,
-                                rec.c.archived.is_(False)))
-                .where(AH.account_id == account_id, AH.op_id == op_id,
-                       AH.from_type == int(D), AH.to_type == int(ot), AH.type_id == unl,
-                       AH.action == "add",
-                       exists(select(A.type_id).where(
-                           A.account_id == account_id, A.from_type == int(D),
-                           A.from_id == AH.from_id, A.to_type == int(ot),
-                           A.to_id == AH.to_id, A.type_id == unl)))
-                .group_by(AH.to_id)
-            )
-        conn.execute(stage_moves.insert().from_select(_MOVE_COLUMNS, q))
+        conn.execute(_deal_rule_statement(intent.trigger, ot), params)
+
+
+@lru_cache(maxsize=8)
+def _deal_rule_statement(trigger: Trigger, ot: ObjectType) -> Any:
+    unl = atypes.unlabelled(D, ot).id
+    rec = aliased(records, name="rec")
+    deal = aliased(records, name="deal")
+    if trigger is Trigger.DEAL_STAGE:
+        q = (
+            select(_ACC, _NEW_OP, literal(int(ot)), A.to_id, _TARGET, *_source_columns(),
+                   literal("property"), func.min(H.id))
+            .select_from(property_history)
+            .join(associations, and_(A.account_id == H.account_id,
+                                     A.from_type == int(D), A.from_id == H.record_id,
+                                     A.to_type == int(ot), A.type_id == unl))
+            .join(rec, and_(rec.c.account_id == A.account_id,
+                            rec.c.object_type == int(ot), rec.c.id == A.to_id,
+                            rec.c.archived.is_(False)))
+            .where(H.account_id == _ACC, H.op_id == _OP,
+                   H.object_type == int(D), H.property == "dealstage",
+                   H.value.in_(_IDS))
+            .group_by(A.to_id)
+        )
+    else:
+        q = (
+            select(_ACC, _NEW_OP, literal(int(ot)), AH.to_id, _TARGET, *_source_columns(),
+                   literal("association"), func.min(AH.id))
+            .select_from(association_history)
+            .join(deal, and_(deal.c.account_id == AH.account_id,
+                             deal.c.object_type == int(D), deal.c.id == AH.from_id,
+                             deal.c.archived.is_(False),
+                             deal.c.dealstage.in_(_IDS)))
+            .join(rec, and_(rec.c.account_id == AH.account_id,
+                            rec.c.object_type == int(ot), rec.c.id == AH.to_id,
+                            rec.c.archived.is_(False)))
+            .where(AH.account_id == _ACC, AH.op_id == _OP,
+                   AH.from_type == int(D), AH.to_type == int(ot), AH.type_id == unl,
+                   AH.action == "add",
+                   exists(select(A.type_id).where(
+                       A.account_id == _ACC, A.from_type == int(D),
+                       A.from_id == AH.from_id, A.to_type == int(ot),
+                       A.to_id == AH.to_id, A.type_id == unl)))
+            .group_by(AH.to_id)
+        )
+    return stage_moves.insert().from_select(_MOVE_COLUMNS, q)
 
 
 def close_date_candidates(

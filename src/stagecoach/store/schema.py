@@ -133,6 +133,13 @@ property_defs = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("options", Json, nullable=False),
     Column("builtin", Boolean, nullable=False),
+    # Wire attributes of HubSpot's property shape, kept as given.
+    Column("display_order", Integer, nullable=False, server_default="-1"),
+    Column("hidden", Boolean, nullable=False, server_default=text("false")),
+    Column("form_field", Boolean, nullable=False, server_default=text("true")),
+    # DELETE archives a custom property (HubSpot's recycling bin): values stay on records.
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("archived_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "object_type", "name"),
@@ -171,6 +178,9 @@ records = Table(
     Index("ix_records_dealstage", "account_id", "object_type", "pipeline", "dealstage"),
     Index("ix_records_created", "account_id", "object_type", "created_at"),
     Index("ix_records_updated", "account_id", "object_type", "updated_at"),
+    # The few archived records, which reports leave out without joining every record.
+    Index("ix_records_archived", "account_id", "object_type", "id",
+          sqlite_where=text("archived = 1"), postgresql_where=text("archived")),
     _to_account(),
 )
 
@@ -206,6 +216,13 @@ property_history = Table(
     Index("ix_history_record", "account_id", "object_type", "record_id", "property", "ts"),
     Index("ix_history_op", "account_id", "op_id"),
     Index("ix_history_property_ts", "account_id", "object_type", "property", "ts"),
+    # Reports (store/reports.py) read these indexes alone: entries into one stage record by
+    # record (funnels, stage changes), and every version record by record in time order
+    # (stays, for time in stage).
+    Index("ix_history_property_value", "account_id", "object_type", "property", "value",
+          "record_id", "ts"),
+    Index("ix_history_property_record", "account_id", "object_type", "property", "record_id",
+          "ts", "id", "value"),
 )
 
 associations = Table(

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     and_,
+    bindparam,
     case,
+    cast,
     delete,
     exists,
     func,
@@ -34,7 +38,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
 from stagecoach.store.db import is_postgres
-from stagecoach.store.ids import RowIds
+from stagecoach.store.ids import reserve, sequence_name
 from stagecoach.store.jsonsql import JsonSql
 from stagecoach.store.schema import blocked_writes, property_history, records, stage_moves
 
@@ -94,23 +98,34 @@ def position(col: ColumnElement[str | None], stages: StageSet) -> ColumnElement[
 class MoveResult:
     moved: int
     blocked: int
+    now: int  # the step's time: never before the last write of a record it moved
 
 
 def apply(
     conn: Connection, account_id: int, op_id: int, now: int, stages: StageSet
 ) -> MoveResult:
     moved = blocked = 0
-    for ot in (ObjectType.CONTACT, ObjectType.COMPANY):
-        m, b = _apply_for_type(conn, account_id, op_id, ot, now, stages)
+    pending = conn.execute(
+        select(M.object_type).where(M.account_id == account_id, M.op_id == op_id).distinct()
+    ).scalars().all()
+    for ot in sorted(ObjectType(t) for t in pending):
+        m, b, now = _apply_for_type(conn, account_id, op_id, ot, now, stages)
         moved += m
         blocked += b
-    return MoveResult(moved, blocked)
+    return MoveResult(moved, blocked, now)
 
 
-def _joined(account_id: int, op_id: int, ot: ObjectType) -> ColumnElement[bool]:
+# Statements are built once per (stage order, object type, dialect) with bound parameters
+# and reused: building SQLAlchemy expressions costs far more than running them.
+_ACC: Any = bindparam("acc", type_=BigInteger)
+_OP: Any = bindparam("op", type_=BigInteger)
+_NOW: Any = bindparam("now", type_=BigInteger)
+
+
+def _joined(ot: ObjectType) -> ColumnElement[bool]:
     return and_(
-        M.account_id == account_id,
-        M.op_id == op_id,
+        M.account_id == _ACC,
+        M.op_id == _OP,
         M.object_type == int(ot),
         R.account_id == M.account_id,
         R.object_type == M.object_type,
@@ -118,17 +133,22 @@ def _joined(account_id: int, op_id: int, ot: ObjectType) -> ColumnElement[bool]:
     )
 
 
-def _apply_for_type(
-    conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet
-) -> tuple[int, int]:
-    joined = _joined(account_id, op_id, ot)
-    if is_postgres(conn):
-        # Lock in a fixed order before deciding, so that a concurrent writer cannot change a
-        # stage between the decision and the update.
-        conn.execute(
-            select(R.id).where(joined).order_by(R.id).with_for_update(of=records)
-        ).all()
+@dataclass(frozen=True)
+class _Plan:
+    lock: Any
+    last_write: Any
+    count_refused: Any
+    log_refused: Any
+    drop: Any
+    pairs: Any
+    history: Any
+    clear: Any
 
+
+@lru_cache(maxsize=256)
+def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
+    stages = StageSet.of((v, v) for v in values)
+    joined = _joined(ot)
     pos_target = position(M.target, stages)
     pos_current = position(R.lifecyclestage, stages)
     refused = and_(
@@ -136,77 +156,123 @@ def _apply_for_type(
         M.target.is_not(None),
         pos_target <= pos_current,
         R.lifecyclestage.is_distinct_from(M.target),
+        R.archived.is_(False),
     )
-    blocked = _log_refused(conn, account_id, op_id, ot, now, stages, joined, refused)
-
-    # Drop what will not move: refused moves, no-ops, and records archived meanwhile.
-    conn.execute(
-        delete(stage_moves).where(
-            M.account_id == account_id,
-            M.op_id == op_id,
-            M.object_type == int(ot),
+    reason = case((R.lifecyclestage == literal_column(f"'{stages.last}'"), "last_stage"),
+                  else_="backward") if values else literal("backward")
+    return _Plan(
+        lock=select(R.id, R.updated_at).where(joined).order_by(R.id)
+        .with_for_update(of=records),
+        last_write=select(func.max(R.updated_at)).where(joined),
+        count_refused=select(func.count()).where(joined, refused),
+        log_refused=blocked_writes.insert().from_select(
+            ["account_id", "id", "object_type", "record_id", "property", "attempted_value",
+             "kept_value", "source_type", "source_id", "source_label", "user_id", "reason",
+             "ts", "op_id", "cause_kind", "cause_id"],
+            select(
+                M.account_id, _row_id(pg, "blocked"), M.object_type, M.record_id,
+                literal("lifecyclestage"), M.target, R.lifecyclestage, M.source_type,
+                M.source_id, M.source_label, M.user_id, reason, _NOW, M.op_id, M.cause_kind,
+                M.cause_id,
+            ).where(joined, refused),
+        ),
+        # Drop what will not move: refused moves, no-ops, and records archived meanwhile.
+        drop=delete(stage_moves).where(
+            M.account_id == _ACC, M.op_id == _OP, M.object_type == int(ot),
             exists(select(R.id).where(joined, (refused
                                                | R.lifecyclestage.is_not_distinct_from(M.target)
                                                | R.archived.is_(True)))),
-        )
-    )
-    pairs = conn.execute(
-        select(R.lifecyclestage, M.target, func.count())
-        .where(joined)
-        .group_by(R.lifecyclestage, M.target)
-    ).all()
-    total = sum(p[2] for p in pairs)
-    if total == 0:
-        return 0, blocked
-
-    row_ids = RowIds(conn, account_id, "history", total)
-    conn.execute(
-        property_history.insert().from_select(
+        ),
+        pairs=select(R.lifecyclestage, M.target, func.count())
+        .where(joined).group_by(R.lifecyclestage, M.target),
+        history=property_history.insert().from_select(
             ["account_id", "id", "object_type", "record_id", "property", "value", "old_value",
              "ts", "source_type", "source_id", "source_label", "user_id", "op_id",
              "cause_kind", "cause_id", "note"],
             select(
-                M.account_id, row_ids.column("stage_moves.record_id"), M.object_type,
-                M.record_id, literal("lifecyclestage"), M.target, R.lifecyclestage,
-                literal(now), M.source_type, M.source_id, M.source_label, M.user_id,
-                literal(op_id), M.cause_kind, M.cause_id, M.note,
+                M.account_id, _row_id(pg, "history"), M.object_type, M.record_id,
+                literal("lifecyclestage"), M.target, R.lifecyclestage, _NOW, M.source_type,
+                M.source_id, M.source_label, M.user_id, M.op_id, M.cause_kind, M.cause_id,
+                M.note,
             ).where(joined),
+        ),
+        clear=delete(stage_moves).where(M.account_id == _ACC, M.op_id == _OP,
+                                        M.object_type == int(ot)),
+    )
+
+
+def _row_id(pg: bool, kind: str) -> ColumnElement[int]:
+    """Ids for INSERT ... SELECT rows: nextval on PostgreSQL; on SQLite a reserved block
+    (bound as :id_base) plus the row's number."""
+    if pg:
+        return literal_column(f"nextval('{sequence_name(kind)}')")
+    return bindparam("id_base", type_=BigInteger) + func.row_number().over(
+        order_by=stage_moves.c.record_id)
+
+
+@lru_cache(maxsize=1024)
+def _move_statement(values: tuple[str, ...], ot: ObjectType, pg: bool, old: str | None,
+                    new: str | None) -> Any:
+    stages = StageSet.of((v, v) for v in values)
+    jsql = JsonSql.for_dialect(pg)
+    in_moves = exists(
+        select(M.record_id).where(
+            M.account_id == _ACC, M.op_id == _OP, M.object_type == int(ot),
+            M.record_id == R.id, M.target.is_not_distinct_from(new),
         )
     )
-    jsql = JsonSql(conn)
-    for old, new, _count in pairs:
-        in_moves = exists(
-            select(M.record_id).where(
-                M.account_id == account_id,
-                M.op_id == op_id,
-                M.object_type == int(ot),
-                M.record_id == R.id,
-                M.target.is_not_distinct_from(new),
-            )
-        )
-        conn.execute(
-            update(records)
-            .where(R.account_id == account_id, R.object_type == int(ot),
-                   R.lifecyclestage.is_not_distinct_from(old), in_moves)
-            .values(
-                lifecyclestage=new,
-                updated_at=now,
-                props=jsql.patch(R.props, derived_patch(jsql, old, new, now, stages)),
-            )
-        )
-    conn.execute(
-        delete(stage_moves).where(M.account_id == account_id, M.op_id == op_id,
-                                  M.object_type == int(ot))
+    return (
+        update(records)
+        .where(R.account_id == _ACC, R.object_type == int(ot),
+               R.lifecyclestage.is_not_distinct_from(old), in_moves)
+        .values(lifecyclestage=new, updated_at=_NOW,
+                props=jsql.patch(R.props, derived_patch(jsql, old, new, _NOW, stages)))
     )
-    return total, blocked
+
+
+def _apply_for_type(
+    conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet
+) -> tuple[int, int, int]:
+    pg = is_postgres(conn)
+    plan = _plan(stages.values, ot, pg)
+    params = {"acc": account_id, "op": op_id}
+    if pg:
+        # Lock in a fixed order before deciding, so that a concurrent writer cannot change a
+        # stage between the decision and the update.
+        last = max((r.updated_at for r in conn.execute(plan.lock, params)), default=None)
+    else:
+        last = conn.execute(plan.last_write, params).scalar()
+    # A writer that waited for another's lock must not write history dated before it.
+    now = max(now, int(last or 0))
+    params["now"] = now
+    blocked = conn.execute(plan.count_refused, params).scalar_one()
+    if blocked:
+        conn.execute(plan.log_refused, {**params, **_id_base(conn, account_id, "blocked",
+                                                             blocked)})
+    conn.execute(plan.drop, params)
+    pairs = conn.execute(plan.pairs, params).all()
+    total = sum(p[2] for p in pairs)
+    if total:
+        conn.execute(plan.history, {**params, **_id_base(conn, account_id, "history", total)})
+        for old, new, _count in pairs:
+            conn.execute(_move_statement(stages.values, ot, pg, old, new), params)
+    conn.execute(plan.clear, params)
+    return total, int(blocked), now
+
+
+def _id_base(conn: Connection, account_id: int, kind: str, n: int) -> dict[str, int]:
+    if is_postgres(conn):
+        return {}
+    return {"id_base": reserve(conn, account_id, kind, n) - 1}
 
 
 def derived_patch(
-    jsql: JsonSql, old: str | None, new: str | None, now: int, stages: StageSet
+    jsql: JsonSql, old: str | None, new: str | None, now: int | ColumnElement[Any],
+    stages: StageSet,
 ) -> list[tuple[str, ColumnElement[Any]]]:
     """SQL form of `lifecycle_dates.stage_transition` (a NULL removes the key)."""
     items: list[tuple[str, ColumnElement[Any]]] = []
-    now_sql = jsql.bigint(now)
+    now_sql = jsql.bigint(now) if isinstance(now, int) else cast(now, BigInteger)
     if old:
         entered = jsql.num(R.props, ld.entered_key(old))
         cumulative = jsql.num(R.props, ld.cumulative_key(old))
@@ -223,37 +289,3 @@ def derived_patch(
         items.append((ld.became_key(new),
                       func.coalesce(jsql.num(R.props, ld.became_key(new)), now_sql)))
     return items
-
-
-def _log_refused(
-    conn: Connection,
-    account_id: int,
-    op_id: int,
-    ot: ObjectType,
-    now: int,
-    stages: StageSet,
-    joined: ColumnElement[bool],
-    refused: ColumnElement[bool],
-) -> int:
-    n = conn.execute(
-        select(func.count()).where(joined, refused, R.archived.is_(False))
-    ).scalar_one()
-    if not n:
-        return 0
-    row_ids = RowIds(conn, account_id, "blocked", n)
-    reason = case((R.lifecyclestage == literal_column(f"'{stages.last}'"), "last_stage"),
-                  else_="backward")
-    conn.execute(
-        blocked_writes.insert().from_select(
-            ["account_id", "id", "object_type", "record_id", "property", "attempted_value",
-             "kept_value", "source_type", "source_id", "source_label", "user_id", "reason",
-             "ts", "op_id", "cause_kind", "cause_id"],
-            select(
-                M.account_id, row_ids.column("stage_moves.record_id"), M.object_type,
-                M.record_id, literal("lifecyclestage"), M.target, R.lifecyclestage,
-                M.source_type, M.source_id, M.source_label, M.user_id, reason, literal(now),
-                literal(op_id), M.cause_kind, M.cause_id,
-            ).where(joined, refused, R.archived.is_(False)),
-        )
-    )
-    return int(n)

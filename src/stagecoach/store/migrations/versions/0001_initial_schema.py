@@ -133,6 +133,11 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), server_default='', nullable=False),
     sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('builtin', sa.Boolean(), nullable=False),
+    sa.Column('display_order', sa.Integer(), server_default='-1', nullable=False),
+    sa.Column('hidden', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
+    sa.Column('form_field', sa.Boolean(), server_default=sa.text('(true)'), nullable=False),
+    sa.Column('archived', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
+    sa.Column('archived_at', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_property_defs_account_id_accounts'), ondelete='CASCADE'),
@@ -165,6 +170,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('account_id', 'object_type', 'id', name=op.f('pk_records'))
     )
     with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.create_index('ix_records_archived', ['account_id', 'object_type', 'id'], unique=False, sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
         batch_op.create_index('ix_records_created', ['account_id', 'object_type', 'created_at'], unique=False)
         batch_op.create_index('ix_records_dealstage', ['account_id', 'object_type', 'pipeline', 'dealstage'], unique=False)
         batch_op.create_index('ix_records_domain', ['account_id', 'object_type', 'domain'], unique=False)
@@ -286,7 +292,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.create_index('ix_history_op', ['account_id', 'op_id'], unique=False)
+        batch_op.create_index('ix_history_property_record', ['account_id', 'object_type', 'property', 'record_id', 'ts', 'id', 'value'], unique=False)
         batch_op.create_index('ix_history_property_ts', ['account_id', 'object_type', 'property', 'ts'], unique=False)
+        batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
         batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
 
 
@@ -302,7 +310,9 @@ def downgrade() -> None:
             op.execute(f"DROP SEQUENCE IF EXISTS stagecoach_{kind}_seq")
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
+        batch_op.drop_index('ix_history_property_value')
         batch_op.drop_index('ix_history_property_ts')
+        batch_op.drop_index('ix_history_property_record')
         batch_op.drop_index('ix_history_op')
 
     op.drop_table('property_history')
@@ -329,6 +339,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_records_domain')
         batch_op.drop_index('ix_records_dealstage')
         batch_op.drop_index('ix_records_created')
+        batch_op.drop_index('ix_records_archived', sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
 
     op.drop_table('records')
     op.drop_table('rate_limit_windows')

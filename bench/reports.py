@@ -1,0 +1,201 @@
+"""Benchmark: every lifecycle report over N contacts and M stage versions, beside the raw
+baseline of the plainest SQL count over the same history rows, in the same run.
+
+    PYTHONPATH=src python -m bench reports [--db sqlite|postgres|both]
+        [--contacts 1000000] [--versions 10000000] [--repeat 3]
+
+The data set is generated with bulk SQL (a fixture, not product code): contact r's k-th
+version enters stage (k + r % 3) mod 8 (so some paths wrap back to subscriber, a backward
+move), every 17th-ish version is a clear, versions are 3 days apart. Prints one JSON object
+per line: {"db", "report", "seconds", "baseline_seconds", "ratio"} and a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+
+from stagecoach.library import Stagecoach
+from stagecoach.services import reports
+from stagecoach.store.schema import property_history
+
+PG_ADMIN = os.environ.get("STAGECOACH_BENCH_PG_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BASE_TS = 1_600_000_000_000
+DAY = 86_400_000
+STAGE_CASE = ("CASE {e} WHEN 0 THEN 'subscriber' WHEN 1 THEN 'lead' "
+              "WHEN 2 THEN 'marketingqualifiedlead' WHEN 3 THEN 'salesqualifiedlead' "
+              "WHEN 4 THEN 'opportunity' WHEN 5 THEN 'customer' WHEN 6 THEN 'evangelist' "
+              "ELSE 'other' END")
+STATUS_CASE = ("CASE r % 4 WHEN 0 THEN 'NEW' WHEN 1 THEN 'OPEN' WHEN 2 THEN 'IN_PROGRESS' "
+               "ELSE 'CONNECTED' END")
+
+
+def _fresh_url(db: str) -> str:
+    if db == "sqlite":
+        path = os.path.join(tempfile.gettempdir(), "stagecoach-bench-reports.db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return f"sqlite:///{path}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "stagecoach_bench_reports" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "stagecoach_bench_reports"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/stagecoach_bench_reports"
+
+
+def _history_select(pg: bool, account_id: int, n: int) -> str:
+    r = f"(j % {n} + 1)"
+    k = f"(j / {n})"
+    idx = f"(({k} + {r} % 3) % 8)"
+    clear = f"(({r} * 13 + {k} * 7) % 17 = 0)"
+    value = f"CASE WHEN {clear} THEN NULL ELSE {STAGE_CASE.format(e=idx)} END"
+    ts = f"({BASE_TS} + {k} * 3 * {DAY} + ({r} * 7919) % {DAY})"
+    return (f"SELECT {account_id}, j + 1, 1, {r}, 'lifecyclestage', {value}, {ts}, 'API', "
+            f"0 {'FROM generate_series(0::bigint, :m - 1) AS s(j)' if pg else 'FROM seq'}")
+
+
+def load(engine: Engine, account_id: int, n: int, m: int) -> None:
+    pg = engine.dialect.name == "postgresql"
+    records_sql = (
+        "INSERT INTO records (account_id, object_type, id, created_at, updated_at, archived,"
+        " props) {with_} SELECT {a}, 1, r, {base} + (r * 7919) % {day}, {base}, {false},"
+        " {props} FROM {series}"
+    ).format(
+        with_="" if pg else "WITH RECURSIVE rs(r) AS (SELECT 1 UNION ALL SELECT r + 1 FROM rs"
+                            " WHERE r < :n)",
+        a=account_id, base=BASE_TS, day=DAY, false="false" if pg else "0",
+        props=(f"jsonb_build_object('hs_lead_status', {STATUS_CASE})" if pg else
+               f"json_object('hs_lead_status', {STATUS_CASE})"),
+        series="generate_series(1::bigint, :n) AS s(r)" if pg else "rs",
+    )
+    history_sql = (
+        "INSERT INTO property_history (account_id, id, object_type, record_id, property,"
+        " value, ts, source_type, op_id) "
+        + ("" if pg else "WITH RECURSIVE seq(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM seq"
+                         " WHERE j < :m - 1) ")
+        + _history_select(pg, account_id, n)
+    )
+    indexes = [ix for ix in property_history.indexes]
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.drop(conn)
+    # SQLite checks foreign keys per row; the fixture is consistent by construction.
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if not pg:
+            cur.execute("PRAGMA foreign_keys=OFF")
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("BEGIN")
+        else:
+            cur.execute("SET session_replication_role = replica")
+        t = time.perf_counter()
+        cur.execute(records_sql.replace(":n", str(n)))
+        cur.execute(history_sql.replace(":m", str(m)))
+        raw.commit()
+        print(f"# loaded {n} contacts, {m} versions in {time.perf_counter() - t:.1f}s",
+              file=sys.stderr)
+    finally:
+        raw.close()
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.create(conn)
+    print(f"# indexed in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    if pg:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE property_history"))
+            conn.execute(text("VACUUM ANALYZE records"))
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+REPORTS: dict[str, tuple[reports.ReportKind, dict[str, object]]] = {
+    "funnel-ordered": (reports.ReportKind.FUNNEL, {"mode": "ordered"}),
+    "funnel-any": (reports.ReportKind.FUNNEL, {"mode": "any"}),
+    "funnel-reached": (reports.ReportKind.FUNNEL, {"mode": "reached"}),
+    "funnel-ordered-breakdown": (reports.ReportKind.FUNNEL,
+                                 {"mode": "ordered", "breakdown": "hs_lead_status"}),
+    "time-in-stage": (reports.ReportKind.TIME_IN_STAGE, {}),
+    "stage-changes-week": (reports.ReportKind.STAGE_CHANGES, {"interval": "week"}),
+}
+
+
+def run_db(db: str, n: int, m: int, repeat: int, only: list[str] | None) -> list[dict[str, Any]]:
+    url = _fresh_url(db)
+    sc = Stagecoach(url)
+    account = sc.create_account("Bench", "bench@example.test", now=BASE_TS)
+    load(sc.engine, account.account_id, n, m)
+    baseline_sql = text("SELECT count(*) FROM property_history WHERE account_id = :a AND "
+                        "object_type = 1 AND property = 'lifecyclestage'")
+
+    def baseline() -> int:
+        with sc.engine.connect() as conn:
+            return int(conn.execute(baseline_sql, {"a": account.account_id}).scalar_one())
+
+    rows_seen = baseline()
+    now = BASE_TS + 400 * DAY
+    out = []
+    for name, (kind, raw) in REPORTS.items():
+        if only and name not in only:
+            continue
+
+        def report(kind: reports.ReportKind = kind, raw: dict[str, object] = raw) -> object:
+            return sc.run(account.account_id, lambda ctx: reports.run(ctx, kind, raw),
+                          now=now, readonly=True)
+
+        report()  # warm the caches the baseline also enjoys
+        base_s = _timed(baseline, repeat)
+        rep_s = _timed(report, repeat)
+        row = {"bench": "reports", "db": db, "contacts": n, "versions": rows_seen,
+               "report": name, "seconds": round(rep_s, 3),
+               "baseline_seconds": round(base_s, 3), "ratio": round(rep_s / base_s, 2)}
+        print(json.dumps(row), flush=True)
+        out.append(row)
+    sc.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench reports", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--contacts", type=int, default=1_000_000)
+    ap.add_argument("--versions", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", nargs="*", help="report names to run (default: all)")
+    args = ap.parse_args(argv)
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    rows = []
+    for db in dbs:
+        rows += run_db(db, args.contacts, args.versions, args.repeat, args.only)
+    worst = max((r["ratio"] for r in rows), default=0)
+    print(json.dumps({"bench": "reports", "summary": True, "worst_ratio": worst,
+                      "within_2x": worst <= 2.0}))
+
+
+if __name__ == "__main__":
+    main()

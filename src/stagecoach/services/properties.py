@@ -1,0 +1,316 @@
+"""Property definitions (api spec section 6): the built-in ones, the stage family of each
+lifecycle stage, and the account's custom properties.
+
+Custom types are string, number, date, datetime, enumeration and bool. A definition is
+usable in writes and reads as soon as it is created (the catalog merges stored rows).
+Editable built-ins: `hs_lead_status` (label, description, options; rule 40) and
+`lifecyclestage`, whose options are the stage set (patching them goes through
+services/stages.py, rules 35-39). Every other built-in definition is read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stagecoach.domain.catalog import custom_property
+from stagecoach.domain.errors import Conflict, NotFound, ValidationError
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.properties import Option, PropertyDef, check_custom_name
+from stagecoach.domain.values import PropertyType
+from stagecoach.services import configuration, stages
+from stagecoach.services.context import Ctx
+from stagecoach.store import property_defs as store
+
+FIELD_TYPES: dict[PropertyType, tuple[str, ...]] = {
+    PropertyType.STRING: ("text", "textarea", "phonenumber", "html"),
+    PropertyType.NUMBER: ("number",),
+    PropertyType.DATE: ("date",),
+    PropertyType.DATETIME: ("date",),
+    PropertyType.ENUMERATION: ("select", "radio"),
+    PropertyType.BOOL: ("booleancheckbox",),
+}
+BOOL_OPTIONS = (Option("true", "Yes", 0), Option("false", "No", 1))
+EDITABLE_BUILTINS = frozenset({"hs_lead_status", "lifecyclestage"})
+MAX_OPTIONS = 1000
+MAX_LABEL = 200
+MAX_GROUP = 100
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    value: str
+    label: str
+    display_order: int | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """A create or a patch; None means "not given"."""
+
+    name: str | None = None
+    label: str | None = None
+    type: str | None = None
+    field_type: str | None = None
+    group_name: str | None = None
+    description: str | None = None
+    options: Sequence[OptionSpec] | None = None
+    display_order: int | None = None
+    hidden: bool | None = None
+    form_field: bool | None = None
+    has_unique_value: bool | None = None
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    definition: PropertyDef
+    created_at: int
+    updated_at: int
+    display_order: int = -1
+    hidden: bool = False
+    form_field: bool = True
+    archived: bool = False
+    archived_at: int | None = None
+
+    @property
+    def custom(self) -> bool:
+        return not self.definition.builtin
+
+    @property
+    def read_only_definition(self) -> bool:
+        return self.definition.builtin and self.definition.name not in EDITABLE_BUILTINS
+
+    @property
+    def read_only_value(self) -> bool:
+        return self.definition.calculated
+
+
+def _info(p: PropertyDef, row: Any, account_created: int) -> PropertyInfo:
+    if row is None:
+        return PropertyInfo(p, account_created, account_created)
+    return PropertyInfo(p, row.created_at, row.updated_at, row.display_order, row.hidden,
+                        row.form_field, row.archived, row.archived_at)
+
+
+def _row_def(ot: ObjectType, r: Any) -> PropertyDef:
+    return custom_property(ot, r.name, r.label, r.type, r.field_type, r.group_name,
+                           r.description, r.options or [], builtin=r.builtin)
+
+
+def list_all(ctx: Ctx, ot: ObjectType, *, archived: bool = False) -> list[PropertyInfo]:
+    rows = store.rows(ctx.conn, ctx.account_id, ot)
+    if archived:
+        return [_info(_row_def(ot, r), r, 0) for r in rows.values() if r.archived]
+    created = store.account_created_at(ctx.conn, ctx.account_id)
+    return [_info(p, rows.get(p.name), created) for p in ctx.catalog.properties(ot)]
+
+
+def get(ctx: Ctx, ot: ObjectType, name: str, *, archived: bool = False) -> PropertyInfo:
+    rows = store.rows(ctx.conn, ctx.account_id, ot, [name])
+    row = rows.get(name)
+    if archived:
+        if row is None or not row.archived:
+            raise _not_found(ot, name)
+        return _info(_row_def(ot, row), row, 0)
+    p = ctx.catalog.definition(ot, name)
+    if p is None:
+        raise _not_found(ot, name)
+    return _info(p, row, store.account_created_at(ctx.conn, ctx.account_id))
+
+
+def _not_found(ot: ObjectType, name: str) -> NotFound:
+    return NotFound(f"Property {name} does not exist on {ot.plural}",
+                    code="PROPERTY_DOESNT_EXIST", propertyName=name)
+
+
+def _text(key: str, value: str | None, limit: int, *, required: bool = True) -> str:
+    v = (value or "").strip()
+    if (required and not v) or len(v) > limit:
+        raise ValidationError(f"{key} is {'1' if required else '0'} to {limit} characters",
+                              code="INVALID_" + key.upper(), propertyName=key)
+    return v
+
+
+def _type(value: str | None) -> PropertyType:
+    try:
+        return PropertyType(value or "")
+    except ValueError:
+        raise ValidationError(
+            f"type {value!r} is not one of {', '.join(t.value for t in PropertyType)}",
+            code="INVALID_PROPERTY_TYPE") from None
+
+
+def _field_type(ptype: PropertyType, value: str | None) -> str:
+    allowed = FIELD_TYPES[ptype]
+    if value is None:
+        return allowed[0]
+    if value not in allowed:
+        raise ValidationError(
+            f"fieldType {value!r} does not fit type {ptype.value}; use one of "
+            + ", ".join(allowed), code="INVALID_FIELD_TYPE", allowedOptions=list(allowed))
+    return value
+
+
+def _options(ptype: PropertyType, given: Sequence[OptionSpec] | None) -> tuple[Option, ...]:
+    if ptype is PropertyType.BOOL:
+        if given and sorted(o.value for o in given) != ["false", "true"]:
+            raise ValidationError("A bool property's options are the values true and false",
+                                  code="INVALID_OPTIONS")
+        if not given:
+            return BOOL_OPTIONS
+    elif ptype is not PropertyType.ENUMERATION:
+        if given:
+            raise ValidationError(f"A {ptype.value} property has no options",
+                                  code="INVALID_OPTIONS")
+        return ()
+    elif not given:
+        raise ValidationError("An enumeration property needs at least one option",
+                              code="INVALID_OPTIONS")
+    return check_options(given)
+
+
+def check_options(given: Sequence[OptionSpec]) -> tuple[Option, ...]:
+    if len(given) > MAX_OPTIONS:
+        raise ValidationError(f"At most {MAX_OPTIONS} options", code="INVALID_OPTIONS")
+    out: list[Option] = []
+    seen: set[str] = set()
+    for i, o in enumerate(given):
+        value = (o.value or "").strip()
+        if not value or len(value) > 500 or value in seen:
+            raise ValidationError(
+                f"Option values are non-empty, at most 500 characters and distinct: "
+                f"{value[:100]!r}", code="INVALID_OPTIONS")
+        seen.add(value)
+        out.append(Option(value, _text("label", o.label, MAX_LABEL),
+                          o.display_order if o.display_order is not None else i, o.hidden))
+    return tuple(out)
+
+
+def _check_unsupported(spec: PropertySpec) -> None:
+    if spec.has_unique_value:
+        raise ValidationError(
+            "Custom properties cannot require unique values (email is the account's unique "
+            "contact property)", code="UNIQUE_VALUE_UNAVAILABLE")
+
+
+def create(ctx: Ctx, ot: ObjectType, spec: PropertySpec) -> PropertyInfo:
+    configuration.lock(ctx)
+    name = (spec.name or "").strip()
+    rows = store.rows(ctx.conn, ctx.account_id, ot, [name])
+    if ctx.catalog.definition(ot, name) is not None or name in rows:
+        raise Conflict(f"A property named {name} already exists on {ot.plural}"
+                       + (" (archived)" if name in rows and rows[name].archived else ""),
+                       code="PROPERTY_EXISTS", propertyName=name)
+    check_custom_name(name, ())
+    _check_unsupported(spec)
+    ptype = _type(spec.type)
+    options = _options(ptype, spec.options)
+    store.insert(ctx.conn, ctx.account_id, ot, {
+        "name": name,
+        "label": _text("label", spec.label, MAX_LABEL),
+        "type": ptype.value,
+        "field_type": _field_type(ptype, spec.field_type),
+        "group_name": _text("groupName", spec.group_name, MAX_GROUP),
+        "description": _text("description", spec.description, 2000, required=False),
+        "options": _options_json(options),
+        "builtin": False,
+        "display_order": spec.display_order if spec.display_order is not None else -1,
+        "hidden": bool(spec.hidden),
+        "form_field": True if spec.form_field is None else spec.form_field,
+        "archived": False,
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    })
+    ctx.reload_catalog()
+    return get(ctx, ot, name)
+
+
+def _options_json(options: Sequence[Option]) -> list[dict[str, Any]]:
+    return [{"value": o.value, "label": o.label, "displayOrder": o.display_order,
+             "hidden": o.hidden} for o in options]
+
+
+def update(ctx: Ctx, ot: ObjectType, name: str, spec: PropertySpec) -> PropertyInfo:
+    configuration.lock(ctx)
+    current = get(ctx, ot, name)
+    p = current.definition
+    if name == "lifecyclestage":
+        return _update_stages(ctx, ot, current, spec)
+    if current.read_only_definition:
+        raise ValidationError(f"{name} is a built-in property whose definition is read-only",
+                              code="READ_ONLY_DEFINITION", propertyName=name)
+    _check_unsupported(spec)
+    ptype = p.type
+    if spec.type is not None and _type(spec.type) is not ptype:
+        raise ValidationError(f"The type of {name} cannot be changed",
+                              code="TYPE_CHANGE_UNAVAILABLE", propertyName=name)
+    values: dict[str, Any] = {"updated_at": ctx.now}
+    if spec.label is not None:
+        values["label"] = _text("label", spec.label, MAX_LABEL)
+    if spec.description is not None:
+        values["description"] = _text("description", spec.description, 2000, required=False)
+    if spec.group_name is not None:
+        values["group_name"] = _text("groupName", spec.group_name, MAX_GROUP)
+    if spec.field_type is not None:
+        values["field_type"] = _field_type(ptype, spec.field_type)
+    if spec.options is not None:
+        values["options"] = _options_json(_options(ptype, spec.options))
+    if spec.display_order is not None:
+        values["display_order"] = spec.display_order
+    if spec.hidden is not None:
+        values["hidden"] = spec.hidden
+    if spec.form_field is not None:
+        values["form_field"] = spec.form_field
+    if p.builtin and name not in store.rows(ctx.conn, ctx.account_id, ot, [name]):
+        # A built-in edited for the first time gets its account row.
+        store.insert(ctx.conn, ctx.account_id, ot, {
+            "name": name, "label": p.label, "type": p.type.value,
+            "field_type": p.field_type, "group_name": p.group,
+            "description": p.description, "options": _options_json(p.options),
+            "builtin": True, "created_at": current.created_at, **values})
+    else:
+        store.change(ctx.conn, ctx.account_id, ot, name, values)
+    ctx.reload_catalog()
+    return get(ctx, ot, name)
+
+
+def _update_stages(ctx: Ctx, ot: ObjectType, current: PropertyInfo, spec: PropertySpec
+                   ) -> PropertyInfo:
+    """lifecyclestage: only its options (the stage set) change here (api spec section 6)."""
+    p = current.definition
+    fixed = {"label": (spec.label, p.label), "type": (spec.type, p.type.value),
+             "fieldType": (spec.field_type, p.field_type),
+             "groupName": (spec.group_name, p.group),
+             "description": (spec.description, p.description)}
+    changed = [k for k, (given, now) in fixed.items() if given is not None and given != now]
+    if changed:
+        raise ValidationError(
+            "Only the options of lifecyclestage can be changed (they are the stage set); "
+            f"not {', '.join(changed)}", code="READ_ONLY_DEFINITION",
+            propertyName="lifecyclestage")
+    if spec.options is not None:
+        if any(o.hidden for o in spec.options):
+            raise ValidationError("Lifecycle stages cannot be hidden",
+                                  code="INVALID_OPTIONS", propertyName="lifecyclestage")
+        indexed = list(enumerate(spec.options))
+        if all(o.display_order is not None for o in spec.options):
+            indexed.sort(key=lambda io: (io[1].display_order or 0, io[0]))
+        known = ctx.catalog.stages
+        # An option whose value is not a stage yet is a new stage: it gets a fresh
+        # numeric value (rule 36), whatever placeholder value was sent.
+        stages.replace_all(ctx, [(o.value if o.value in known else None, o.label)
+                                 for _, o in indexed])
+    return get(ctx, ot, "lifecyclestage")
+
+
+def archive(ctx: Ctx, ot: ObjectType, name: str) -> None:
+    configuration.lock(ctx)
+    current = get(ctx, ot, name)
+    if not current.custom:
+        raise ValidationError(f"{name} is a built-in property and cannot be archived",
+                              code="READ_ONLY_DEFINITION", propertyName=name)
+    store.change(ctx.conn, ctx.account_id, ot, name,
+                 {"archived": True, "archived_at": ctx.now, "updated_at": ctx.now})
+    ctx.reload_catalog()

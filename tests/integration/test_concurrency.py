@@ -1,0 +1,86 @@
+"""Concurrent writers to related records lose no update and break no rule.
+
+Several processes write at once: a deal moves to Closed won while its company's stage is
+changed, its contacts' stages are set and their names edited. Afterwards, every record's
+current values agree with its history, and the forward-only outcome holds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from typing import Any
+
+from sqlalchemy import select
+
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.sources import Source, SourceType
+from stagecoach.library import Stagecoach
+from stagecoach.services import records
+from stagecoach.services.writes import ItemWrite
+from stagecoach.store.schema import property_history
+from tests.helpers import CO, Acct, C, D
+
+API = Source(SourceType.API, "race")
+
+
+def _worker(url: str, account_id: int, ot: int, writes: list[tuple[int, dict[str, str]]],
+            errors: Any) -> None:
+    sc = Stagecoach(url, upgrade=False)
+    try:
+        for rid, props in writes:
+            sc.run(account_id, lambda ctx, rid=rid, props=props: records.update_many(
+                ctx, ObjectType(ot), [ItemWrite(rid, props)], API))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        errors.put(repr(exc))
+    finally:
+        sc.close()
+
+
+def test_concurrent_writers_to_related_records_lose_nothing(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="subscriber")
+    contacts = [acct.contact(stage="subscriber") for _ in range(12)]
+    for c in contacts:
+        acct.associate(C, c, CO, co, (1,))
+    deal = acct.create(D, {"dealname": "Race", "dealstage": "appointmentscheduled"},
+                       assoc=[(CO, co, ())])
+    url = str(acct.sc.engine.url.render_as_string(hide_password=False))
+
+    deal_moves = [(deal, {"dealstage": s}) for s in
+                  ("qualifiedtobuy", "presentationscheduled", "contractsent", "closedwon")]
+    company_moves = [(co, {"lifecyclestage": s}) for s in
+                     ("lead", "marketingqualifiedlead", "salesqualifiedlead")]
+    contact_moves = [(c, {"lifecyclestage": "lead"}) for c in contacts]
+    renames = [(c, {"firstname": f"n{i}-{c}"}) for i in range(3) for c in contacts]
+
+    ctx = mp.get_context("spawn")
+    errors = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(url, acct.id, int(ot), w, errors))
+             for ot, w in ((D, deal_moves), (CO, company_moves), (C, contact_moves),
+                           (C, renames))]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(180)
+    assert all(p.exitcode == 0 for p in procs)
+    assert errors.empty(), errors.get()
+
+    # The deal was won: company and every primary contact end as customers, whatever the
+    # interleaving (forward-only writes commute to the furthest stage).
+    assert acct.stage(CO, co) == "customer"
+    assert {acct.stage(C, c) for c in contacts} == {"customer"}
+    # No lost update of another property written concurrently with the cascades.
+    for c in contacts:
+        assert acct.values(C, c)["firstname"] == f"n2-{c}"
+    # Current values agree with the latest history version of each record.
+    with acct.ctx_readonly() as ctx_:
+        for ot, rid in [(CO, co), *((C, c) for c in contacts)]:
+            latest = ctx_.conn.execute(
+                select(property_history.c.value)
+                .where(property_history.c.account_id == acct.id,
+                       property_history.c.object_type == int(ot),
+                       property_history.c.record_id == rid,
+                       property_history.c.property == "lifecyclestage")
+                .order_by(property_history.c.ts.desc(), property_history.c.id.desc())
+                .limit(1)).scalar()
+            assert latest == acct.stage(ot, rid)

@@ -1,0 +1,274 @@
+"""Lifecycle spec §5: the automation settings and their cascades (rules 18-24, 27)."""
+
+from __future__ import annotations
+
+from stagecoach.domain.sources import Source, SourceType
+from stagecoach.services import records
+from stagecoach.services.records import NewRecord
+from tests.helpers import API, CO, UI, Acct, C, D, stage_history
+
+DAY = 86_400_000
+
+
+def deal(acct: Acct, stage: str = "appointmentscheduled", *contacts: int,
+         companies: tuple[int, ...] = ()) -> int:
+    assoc = [(C, c, ()) for c in contacts] + [(CO, c, ()) for c in companies]
+    return acct.create(D, {"dealname": "D", "dealstage": stage}, assoc=assoc)
+
+
+# Rule 18 -------------------------------------------------------------------------------
+
+def test_create_default_off_leaves_an_api_created_record_without_stage(acct: Acct) -> None:
+    assert acct.stage(C, acct.contact()) is None
+    assert acct.stage(CO, acct.company()) is None
+
+
+def test_create_default_on_gives_new_records_its_stage(acct: Acct) -> None:
+    acct.settings(createDefault={"enabled": True, "stage": "marketingqualifiedlead"})
+    cid = acct.contact()
+    assert acct.stage(C, cid) == "marketingqualifiedlead"
+    assert acct.stage(CO, acct.company()) == "marketingqualifiedlead"
+    v = stage_history(acct, C, cid)[0]
+    assert (v.source_type, v.source_id) == ("LIFECYCLE_AUTOMATION", "create_default")
+
+
+def test_a_value_given_at_creation_wins_over_create_default(acct: Acct) -> None:
+    acct.settings(createDefault={"enabled": True, "stage": "lead"})
+    assert acct.stage(C, acct.contact(stage="subscriber")) == "subscriber"
+
+
+def test_web_app_creation_gets_the_first_stage_when_create_default_is_off(acct: Acct) -> None:
+    cid = acct.create(C, {"email": "ui@example.test"}, source=UI)
+    assert acct.stage(C, cid) == "subscriber"
+
+
+def test_a_form_stage_wins_over_create_default(acct: Acct) -> None:
+    acct.settings(createDefault={"enabled": True, "stage": "marketingqualifiedlead"})
+    cid = acct.create(C, {"email": "f@example.test"}, source=Source(SourceType.FORM, "f1"),
+                      source_stage="lead")
+    assert acct.stage(C, cid) == "lead"
+
+
+# Rule 19 -------------------------------------------------------------------------------
+
+def test_a_deal_created_with_a_contact_makes_it_an_opportunity(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    co = acct.company(stage="lead")
+    deal(acct, "appointmentscheduled", cid, companies=(co,))
+    assert acct.stage(C, cid) == "opportunity"
+    assert acct.stage(CO, co) == "opportunity"
+    v = stage_history(acct, C, cid)[0]
+    assert (v.source_type, v.source_id) == ("LIFECYCLE_AUTOMATION", "deal_created")
+
+
+def test_associating_an_open_deal_later_makes_the_record_an_opportunity(acct: Acct) -> None:
+    cid = acct.contact(stage="subscriber")
+    did = deal(acct)
+    acct.associate(D, did, C, cid)
+    assert acct.stage(C, cid) == "opportunity"
+
+
+def test_deal_created_setting_off_changes_nothing(acct: Acct) -> None:
+    acct.settings(dealCreated={"enabled": False})
+    cid = acct.contact(stage="lead")
+    deal(acct, "appointmentscheduled", cid)
+    assert acct.stage(C, cid) == "lead"
+
+
+def test_any_open_deal_triggers_deal_created_not_only_the_first(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    deal(acct, "appointmentscheduled", cid)
+    acct.set_stage(C, cid, "lead", UI)
+    deal(acct, "qualifiedtobuy", cid)
+    assert acct.stage(C, cid) == "opportunity"
+
+
+def test_deal_created_does_not_move_a_customer_back(acct: Acct) -> None:
+    cid = acct.contact(stage="customer")
+    deal(acct, "appointmentscheduled", cid)
+    assert acct.stage(C, cid) == "customer"
+
+
+# Rule 20 -------------------------------------------------------------------------------
+
+def test_a_deal_won_makes_its_contacts_and_companies_customers(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    co = acct.company()
+    did = deal(acct, "appointmentscheduled", cid, companies=(co,))
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert acct.stage(C, cid) == "customer"
+    assert acct.stage(CO, co) == "customer"
+    v = stage_history(acct, C, cid)[0]
+    assert (v.source_type, v.source_id, v.value) == ("LIFECYCLE_AUTOMATION", "deal_won",
+                                                     "customer")
+
+
+def test_deal_won_sets_closedate_and_days_to_close_when_empty(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    created = acct.now
+    did = deal(acct, "appointmentscheduled", cid)
+    acct.tick(3 * DAY)
+    acct.update(D, did, {"dealstage": "closedwon"})
+    values = acct.values(C, cid)
+    assert values["closedate"] == acct.now
+    assert values["days_to_close"] == (acct.now - created) // DAY == 3
+
+
+def test_deal_won_keeps_an_existing_closedate(acct: Acct) -> None:
+    cid = acct.contact(stage="lead", closedate="2020-01-01T00:00:00Z")
+    did = deal(acct, "appointmentscheduled", cid)
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert acct.values(C, cid)["closedate"] == 1577836800000
+
+
+def test_deal_won_setting_off_sets_neither_stage_nor_closedate(acct: Acct) -> None:
+    acct.settings(dealWon={"enabled": False})
+    cid = acct.contact(stage="lead")
+    did = deal(acct, "appointmentscheduled", cid)
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert acct.stage(C, cid) == "opportunity"
+    assert "closedate" not in acct.values(C, cid)
+
+
+def test_a_record_associated_with_an_already_won_deal_becomes_customer(acct: Acct) -> None:
+    did = deal(acct, "closedwon")
+    won_at = acct.now
+    cid = acct.contact(stage="lead")
+    acct.associate(C, cid, D, did)
+    assert acct.stage(C, cid) == "customer"
+    assert acct.values(C, cid)["closedate"] == won_at
+
+
+# Rule 21 -------------------------------------------------------------------------------
+
+def test_company_sync_example_from_the_spec(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    x = acct.company()
+    a = acct.contact(stage="subscriber")
+    b = acct.contact(stage="opportunity")
+    acct.associate(C, a, CO, x, (1,))
+    acct.associate(C, b, CO, x, (1,))
+    acct.set_stage(CO, x, "lead")
+    assert (acct.stage(C, a), acct.stage(C, b)) == ("lead", "opportunity")
+    acct.set_stage(CO, x, "customer")
+    assert (acct.stage(C, a), acct.stage(C, b)) == ("customer", "customer")
+
+
+def test_company_sync_moves_only_primary_contacts(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    x, y = acct.company(), acct.company()
+    primary = acct.contact(stage="subscriber")
+    secondary = acct.contact(stage="subscriber")
+    acct.associate(C, primary, CO, x, (1,))
+    acct.associate(C, secondary, CO, y, (1,))
+    acct.associate(C, secondary, CO, x)  # unlabelled: x is not its primary company
+    acct.set_stage(CO, x, "customer")
+    assert acct.stage(C, primary) == "customer"
+    assert acct.stage(C, secondary) == "subscriber"
+
+
+def test_a_contact_takes_the_stage_of_a_company_that_becomes_its_primary(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    x = acct.company(stage="opportunity")
+    cid = acct.contact(stage="lead")
+    acct.associate(C, cid, CO, x, (1,))
+    assert acct.stage(C, cid) == "opportunity"
+    v = stage_history(acct, C, cid)[0]
+    assert (v.source_type, v.source_id) == ("LIFECYCLE_AUTOMATION", "company_sync")
+
+
+def test_nothing_flows_from_contact_to_company(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    x = acct.company(stage="lead")
+    cid = acct.contact()
+    acct.associate(C, cid, CO, x, (1,))
+    acct.set_stage(C, cid, "customer")
+    assert acct.stage(CO, x) == "lead"
+
+
+def test_sync_off_leaves_contacts_alone(acct: Acct) -> None:
+    x = acct.company()
+    cid = acct.contact(stage="subscriber")
+    acct.associate(C, cid, CO, x, (1,))
+    acct.set_stage(CO, x, "customer")
+    assert acct.stage(C, cid) == "subscriber"
+
+
+# Rule 22 -------------------------------------------------------------------------------
+
+def test_a_lost_deal_changes_no_lifecycle_stage(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    acct.settings(dealCreated={"enabled": False})
+    did = deal(acct, "appointmentscheduled", cid)
+    acct.update(D, did, {"dealstage": "closedlost"})
+    assert acct.stage(C, cid) == "lead"
+
+
+# Rule 23 -------------------------------------------------------------------------------
+
+def test_pipeline_stage_rule_sets_the_stage_when_a_deal_enters_that_stage(acct: Acct) -> None:
+    acct.settings(dealCreated={"enabled": False}, pipelineStageRules=[
+        {"pipelineId": "default", "stageId": "contractsent",
+         "lifecycleStage": "salesqualifiedlead"}])
+    cid = acct.contact(stage="lead")
+    did = deal(acct, "appointmentscheduled", cid)
+    assert acct.stage(C, cid) == "lead"
+    acct.update(D, did, {"dealstage": "contractsent"})
+    assert acct.stage(C, cid) == "salesqualifiedlead"
+    v = stage_history(acct, C, cid)[0]
+    assert v.source_id == "pipeline_stage_rule"
+
+
+# Rule 24-25 ----------------------------------------------------------------------------
+
+def test_a_deal_won_cascades_to_the_company_and_its_primary_contacts(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="lead")
+    others = [acct.contact(stage="subscriber") for _ in range(3)]
+    for c in others:
+        acct.associate(C, c, CO, co, (1,))
+    did = deal(acct, "appointmentscheduled", companies=(co,))
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert acct.stage(CO, co) == "customer"
+    assert [acct.stage(C, c) for c in others] == ["customer"] * 3
+    v = stage_history(acct, C, others[0])[0]
+    assert (v.source_id, v.value) == ("company_sync", "customer")
+
+
+# Rule 27 -------------------------------------------------------------------------------
+
+def test_contact_with_a_company_email_joins_that_company_as_primary(acct: Acct) -> None:
+    cid = acct.contact(email="ada@acme.test")
+    values = acct.values(C, cid)
+    co = values["associatedcompanyid"]
+    assert acct.values(CO, co)["domain"] == "acme.test"
+    second = acct.contact(email="bob@ACME.test")
+    assert acct.values(C, second)["associatedcompanyid"] == co  # same company, not a new one
+
+
+def test_free_mail_addresses_join_no_company(acct: Acct) -> None:
+    cid = acct.contact(email="someone@gmail.com")
+    assert "associatedcompanyid" not in acct.values(C, cid)
+
+
+def test_company_association_by_domain_can_be_turned_off(acct: Acct) -> None:
+    acct.settings(autoAssociateCompaniesByDomain=False)
+    cid = acct.contact(email="ada@off.test")
+    assert "associatedcompanyid" not in acct.values(C, cid)
+
+
+def test_auto_associated_contact_follows_its_company_when_sync_is_on(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(domain="synced.test", stage="customer")
+    cid = acct.contact(email="x@synced.test", stage="lead")
+    assert acct.values(C, cid)["associatedcompanyid"] == co
+    assert acct.stage(C, cid) == "customer"
+
+
+def test_contact_created_with_a_primary_company_keeps_it_over_its_email_domain(acct: Acct
+                                                                               ) -> None:
+    mine = acct.company(domain="mine.test")
+    with acct.unit() as ctx:
+        [res] = records.create(ctx, C, [NewRecord({"email": "a@other.test"},
+                                                  [(CO, mine, (1,))])], API)
+    assert acct.values(C, res.record_id)["associatedcompanyid"] == mine
