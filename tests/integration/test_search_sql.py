@@ -24,7 +24,8 @@ def _custom(acct: Acct, ot: Any, name: str, ptype: str) -> None:
 
 def _ids(acct: Acct, ot: Any, body: dict[str, Any]) -> list[int]:
     with acct.ctx_readonly() as ctx:
-        rows, total = store.search(ctx.conn, ctx.catalog, ot, rules.parse(body))
+        req = rules.parse(body, ot, ctx.catalog.require_definition)
+        rows, total = store.search(ctx.conn, ctx.catalog, ot, req)
     assert total >= len(rows)
     return [r.id for r in rows]
 
@@ -109,5 +110,7 @@ def test_unknown_property_and_bad_value_are_validation_errors(acct: Acct) -> Non
     with pytest.raises(ValidationError):
         _ids(acct, C, _where("createdate", "GT", value="soon"))
     with pytest.raises(ValidationError):
-        rules.parse({"filterGroups": [{"filters": [{"propertyName": "a", "operator": "EQ",
-                                                    "value": "1"}] * 6}] * 4})
+        _ids(acct, C, {"filterGroups": [{"filters": [
+            {"propertyName": "firstname", "operator": "EQ", "value": "1"}] * 6}] * 4})
+    with pytest.raises(ValidationError):
+        _ids(acct, C, {"sorts": ["nope"]})

@@ -23,7 +23,8 @@ async def search(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
     def run(ctx: Ctx, call: Call) -> Reply:
-        req = rules.parse(wire.obj(call.body, "The request body"))
+        req = rules.parse(wire.obj(call.body, "The request body"), ot,
+                          ctx.catalog.require_definition)
         rows, total = store.search(ctx.conn, ctx.catalog, ot, req)
         props = list(req.properties) if req.properties else None
         body: dict[str, Any] = {"total": total,
