@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from stagecoach import __version__
+from stagecoach import __version__, web
 from stagecoach.api import errors, safety
 from stagecoach.api.routes import associations, health, objects, objects_batch, objects_search
 from stagecoach.api.routes import pipelines as pipeline_routes
@@ -31,4 +31,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(settings_routes.router)
     app.include_router(stage_routes.router)
     app.include_router(report_routes.router)
+    web.install(app)
     return app

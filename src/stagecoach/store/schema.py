@@ -52,6 +52,9 @@ accounts = Table(
     Column("account_id", BigInteger, nullable=False),
     Column("name", String(200), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Signs the web app's session cookies and CSRF tokens. In the database so that every
+    # server process shares it; per account so that rotating it signs out only that account.
+    Column("web_secret", String(64)),
     PrimaryKeyConstraint("account_id"),
 )
 
@@ -173,14 +176,17 @@ records = Table(
         sqlite_where=text("object_type = 1 AND archived = 0 AND email IS NOT NULL"),
         postgresql_where=text("object_type = 1 AND NOT archived AND email IS NOT NULL"),
     ),
-    Index("ix_records_stage", "account_id", "object_type", "lifecyclestage"),
     Index("ix_records_domain", "account_id", "object_type", "domain"),
     Index("ix_records_dealstage", "account_id", "object_type", "pipeline", "dealstage"),
-    Index("ix_records_created", "account_id", "object_type", "created_at"),
     Index("ix_records_updated", "account_id", "object_type", "updated_at"),
     # The few archived records, which reports leave out without joining every record.
     Index("ix_records_archived", "account_id", "object_type", "id",
           sqlite_where=text("archived = 1"), postgresql_where=text("archived")),
+    # The web app's index pages: chip counts read only this index (GROUP BY stage), and the
+    # default newest-first page walks the second one without sorting.
+    Index("ix_records_list_stage", "account_id", "object_type", "archived", "lifecyclestage"),
+    Index("ix_records_list_created", "account_id", "object_type", "archived", "created_at",
+          "id"),
     _to_account(),
 )
 
@@ -415,8 +421,29 @@ rate_limit_windows = Table(
     _to_account(),
 )
 
+# Saved views of the web app's index pages: a named filter, columns and sort, owned by one
+# user (personal) or by nobody (shared with the account).
+saved_views = Table(
+    "saved_views",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("owner_user_id", BigInteger),
+    Column("stages", Json, nullable=False),
+    Column("query", String(200), nullable=False, server_default=""),
+    Column("lead_status", String(64)),
+    Column("columns", Json, nullable=False),
+    Column("sort", String(120), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ix_saved_views_type", "account_id", "object_type"),
+    _to_account(),
+)
+
 # PostgreSQL sequences behind store/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",
-    "stage", "pipeline", "stage_order",
+    "stage", "pipeline", "stage_order", "saved_view",
 )

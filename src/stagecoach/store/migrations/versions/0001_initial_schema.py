@@ -14,7 +14,7 @@ branch_labels = None
 depends_on = None
 
 # Id sequences on PostgreSQL (SQLite allocates from id_counters).
-_SEQUENCES = ('record', 'history', 'association_history', 'blocked', 'op', 'job', 'token', 'user', 'stage', 'pipeline', 'stage_order')
+_SEQUENCES = ('record', 'history', 'association_history', 'blocked', 'op', 'job', 'token', 'user', 'stage', 'pipeline', 'stage_order', 'saved_view')
 
 
 def upgrade() -> None:
@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.Column('web_secret', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('account_id', name=op.f('pk_accounts'))
     )
     op.create_table('account_settings',
@@ -171,12 +172,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.create_index('ix_records_archived', ['account_id', 'object_type', 'id'], unique=False, sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
-        batch_op.create_index('ix_records_created', ['account_id', 'object_type', 'created_at'], unique=False)
         batch_op.create_index('ix_records_dealstage', ['account_id', 'object_type', 'pipeline', 'dealstage'], unique=False)
         batch_op.create_index('ix_records_domain', ['account_id', 'object_type', 'domain'], unique=False)
-        batch_op.create_index('ix_records_stage', ['account_id', 'object_type', 'lifecyclestage'], unique=False)
+        batch_op.create_index('ix_records_list_created', ['account_id', 'object_type', 'archived', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_records_list_stage', ['account_id', 'object_type', 'archived', 'lifecyclestage'], unique=False)
         batch_op.create_index('ix_records_updated', ['account_id', 'object_type', 'updated_at'], unique=False)
         batch_op.create_index('ux_records_contact_email', ['account_id', 'email'], unique=True, sqlite_where=sa.text('object_type = 1 AND archived = 0 AND email IS NOT NULL'), postgresql_where=sa.text('object_type = 1 AND NOT archived AND email IS NOT NULL'))
+
+    op.create_table('saved_views',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('owner_user_id', sa.BigInteger(), nullable=True),
+    sa.Column('stages', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('query', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('lead_status', sa.String(length=64), nullable=True),
+    sa.Column('columns', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('sort', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_saved_views_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_saved_views'))
+    )
+    with op.batch_alter_table('saved_views', schema=None) as batch_op:
+        batch_op.create_index('ix_saved_views_type', ['account_id', 'object_type'], unique=False)
 
     op.create_table('stage_moves',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -332,13 +351,17 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('stage_orders')
     op.drop_table('stage_moves')
+    with op.batch_alter_table('saved_views', schema=None) as batch_op:
+        batch_op.drop_index('ix_saved_views_type')
+
+    op.drop_table('saved_views')
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.drop_index('ux_records_contact_email', sqlite_where=sa.text('object_type = 1 AND archived = 0 AND email IS NOT NULL'), postgresql_where=sa.text('object_type = 1 AND NOT archived AND email IS NOT NULL'))
         batch_op.drop_index('ix_records_updated')
-        batch_op.drop_index('ix_records_stage')
+        batch_op.drop_index('ix_records_list_stage')
+        batch_op.drop_index('ix_records_list_created')
         batch_op.drop_index('ix_records_domain')
         batch_op.drop_index('ix_records_dealstage')
-        batch_op.drop_index('ix_records_created')
         batch_op.drop_index('ix_records_archived', sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
 
     op.drop_table('records')

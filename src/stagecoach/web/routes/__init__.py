@@ -1,0 +1,1 @@
+"""The web app's page families, one module each."""
