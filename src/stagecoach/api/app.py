@@ -5,8 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stagecoach import __version__, web
-from stagecoach.api import errors
-from stagecoach.api.routes import events, forms, health, imports
+from stagecoach.api import errors, safety
+from stagecoach.api.routes import (
+    associations,
+    events,
+    forms,
+    health,
+    imports,
+    objects,
+    objects_batch,
+    objects_search,
+)
 from stagecoach.api.routes import pipelines as pipeline_routes
 from stagecoach.api.routes import properties as property_routes
 from stagecoach.api.routes import reports as report_routes
@@ -21,6 +30,11 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
+    safety.install(app)
+    app.include_router(objects_search.router)
+    app.include_router(objects_batch.router)
+    app.include_router(objects.router)
+    app.include_router(associations.router)
     app.include_router(property_routes.router)
     app.include_router(pipeline_routes.router)
     app.include_router(settings_routes.router)

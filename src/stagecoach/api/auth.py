@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from stagecoach.api import safety
 from stagecoach.api.errors import ApiError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services import accounts
@@ -29,6 +30,7 @@ def principal(request: Request) -> Principal:
         raise ApiError(401, "The access token is unknown or was revoked.",
                        "INVALID_AUTHENTICATION")
     request.state.principal = found
+    safety.rate_limit(request, found)
     return found
 
 

@@ -37,20 +37,29 @@ def _fail(name: str, value: str, kind: str) -> ValidationError:
 
 
 def ms_to_iso(ms: int) -> str:
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    dt = datetime.fromtimestamp(ms // 1000, tz=UTC)
+    # Not strftime: its %Y does not pad years before 1000 on every platform.
+    return dt.isoformat(timespec="seconds")[:19] + f".{ms % 1000:03d}Z"
+
+
+# Epoch ms of years 1 and 9999: anything outside cannot be written back as ISO.
+_MIN_MS, _MAX_MS = -62_135_596_800_000, 253_402_300_799_999
 
 
 def iso_to_ms(text: str) -> int:
     text = text.strip()
     if _INT_RE.match(text):
-        return int(text)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(round(dt.timestamp() * 1000))
+        ms = int(text)
+    else:
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        dt = datetime.fromisoformat(text)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        ms = int(round(dt.timestamp() * 1000))
+    if not _MIN_MS <= ms <= _MAX_MS:
+        raise ValueError(text)
+    return ms
 
 
 def parse_number(text: str) -> int | float:
@@ -77,7 +86,7 @@ def to_stored(name: str, ptype: PropertyType, wire: str) -> Any:
             return iso_to_ms(wire)
         if ptype is PropertyType.DATE:
             if _INT_RE.match(wire.strip()):
-                ms = int(wire)
+                ms = iso_to_ms(wire)
             else:
                 d = date.fromisoformat(wire.strip()[:10])
                 ms = int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000)

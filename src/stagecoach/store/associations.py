@@ -186,3 +186,14 @@ def _log(
         for lid, x in zip(log_ids, links, strict=True)
     ])
     return log_ids
+
+
+def links_from(conn: Connection, account_id: int, from_type: ObjectType, from_id: int
+               ) -> list[Link]:
+    """Every association row of one record, seen from it."""
+    rows = conn.execute(
+        select(A.from_type, A.from_id, A.to_type, A.to_id, A.type_id).where(
+            A.account_id == account_id, A.from_type == int(from_type), A.from_id == from_id)
+        .order_by(A.to_type, A.to_id, A.type_id)
+    ).all()
+    return [Link(ObjectType(r[0]), r[1], ObjectType(r[2]), r[3], r[4]) for r in rows]

@@ -11,7 +11,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Text, cast, func, literal, literal_column
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Numeric,
+    Text,
+    cast,
+    func,
+    literal,
+    literal_column,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.store.db import is_postgres

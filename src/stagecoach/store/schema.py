@@ -407,6 +407,20 @@ idempotency_keys = Table(
     _to_account(),
 )
 
+# Per-token request counts of fixed 10-second windows (api spec section 9). Server
+# processes lease blocks of permits from these rows (api/ratelimit.py), so a request
+# costs a write only once per block, never a write lock per read.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    _account(),
+    Column("token_id", BigInteger, nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("used", Integer, nullable=False),
+    PrimaryKeyConstraint("account_id", "token_id", "window_start"),
+    _to_account(),
+)
+
 # Saved views of the web app's index pages: a named filter, columns and sort, owned by one
 # user (personal) or by nobody (shared with the account).
 saved_views = Table(

@@ -186,6 +186,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_property_defs_account_id_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'object_type', 'name', name=op.f('pk_property_defs'))
     )
+    op.create_table('rate_limit_windows',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('token_id', sa.BigInteger(), nullable=False),
+    sa.Column('window_start', sa.BigInteger(), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_rate_limit_windows_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'token_id', 'window_start', name=op.f('pk_rate_limit_windows'))
+    )
     op.create_table('records',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('object_type', sa.SmallInteger(), nullable=False),
@@ -426,6 +434,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_records_archived', sqlite_where=sa.text('archived = 1'), postgresql_where=sa.text('archived'))
 
     op.drop_table('records')
+    op.drop_table('rate_limit_windows')
     op.drop_table('property_defs')
     op.drop_table('pipelines')
     op.drop_table('lifecycle_stages')

@@ -1,0 +1,76 @@
+"""What a read asks for (properties, history, associations) and the records rendered so,
+with a constant number of queries per page: one for history, one per association type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from stagecoach.api import wire
+from stagecoach.domain.errors import DomainError, ValidationError
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.sources import Source, SourceType
+from stagecoach.services import reads
+from stagecoach.services.accounts import Principal
+from stagecoach.services.context import Ctx
+from stagecoach.store import associations as links
+from stagecoach.store.records import RecordRow
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    properties: list[str] | None = None
+    with_history: list[str] | None = None
+    associations: list[ObjectType] | None = None
+
+
+def association_types(names: Sequence[str] | None) -> list[ObjectType] | None:
+    if names is None:
+        return None
+    out: list[ObjectType] = []
+    for n in names:
+        try:
+            out.append(ObjectType.parse(n))
+        except DomainError:
+            # In a query an unknown type is the caller's mistake (400), not a missing page.
+            raise ValidationError(f"Unknown object type in associations: {n[:60]!r}",
+                                  code="INVALID_ASSOCIATION_TYPE") from None
+    return list(dict.fromkeys(out))
+
+
+def read_options(request: Request) -> ReadOptions:
+    return ReadOptions(
+        wire.query_list(request, "properties"),
+        wire.query_list(request, "propertiesWithHistory"),
+        association_types(wire.query_list(request, "associations")),
+    )
+
+
+def render(ctx: Ctx, ot: ObjectType, rows: Sequence[RecordRow], opts: ReadOptions
+           ) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    history = (reads.history_of(ctx, ot, ids, opts.with_history)
+               if opts.with_history and ids else {})
+    assoc: dict[ObjectType, dict[int, dict[int, list[int]]]] = {}
+    for to_type in opts.associations or ():
+        assoc[to_type] = links.of_records(ctx.conn, ctx.account_id, ot, ids, to_type)
+    return [
+        wire.record_json(
+            ctx.catalog, row, opts.properties,
+            with_history=opts.with_history,
+            history=history.get(row.id, {}),
+            associations={t: assoc[t].get(row.id, {}) for t in assoc}
+            if opts.associations is not None else None,
+        )
+        for row in rows
+    ]
+
+
+def api_source(who: Principal) -> Source:
+    """Writes through the API carry the token as their source id, as HubSpot records the
+    app that wrote."""
+    return Source(SourceType.API, str(who.token_id) if who.token_id else None,
+                  "API token" if who.token_id else "API", who.user_id)

@@ -1,0 +1,99 @@
+"""A batch of 100 costs the same number of SQL statements as a batch of 10: the whole HTTP
+request path (auth, catalog, writes, history, stage moves, automation, the answer) is
+counted on the engine with a `before_cursor_execute` listener."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from stagecoach.api.app import create_app
+from stagecoach.library import Stagecoach
+from tests.helpers import Acct
+
+
+@contextmanager
+def counting(sc: Stagecoach) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(sc.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(sc.engine, "before_cursor_execute", listener)
+
+
+@pytest.fixture
+def client(sc: Stagecoach) -> Iterator[TestClient]:
+    app = create_app(sc)
+    # The rate limiter leases permits once per block of requests; leave it out so that
+    # every request is counted alike.
+    app.state.ratelimiter = None
+    with TestClient(app) as c:
+        yield c
+
+
+def _cost(sc: Stagecoach, fn: Callable[[], Any]) -> int:
+    with counting(sc) as statements:
+        fn()
+    return len(statements)
+
+
+def _create_batch(client: TestClient, acct: Acct, n: int, tag: str) -> list[str]:
+    r = client.post("/crm/v3/objects/contacts/batch/create",
+                    headers={"Authorization": f"Bearer {acct.token}"},
+                    json={"inputs": [{"properties": {
+                        "email": f"{tag}{i}@firm{i}.test", "firstname": f"N{i}",
+                        "lifecyclestage": "lead"}} for i in range(n)]})
+    assert r.status_code == 201, r.text
+    return [x["id"] for x in r.json()["results"]]
+
+
+def test_batch_create_of_100_costs_the_same_statements_as_10(
+        sc: Stagecoach, client: TestClient, acct: Acct) -> None:
+    _create_batch(client, acct, 2, "warm")
+    small = _cost(sc, lambda: _create_batch(client, acct, 10, "s"))
+    large = _cost(sc, lambda: _create_batch(client, acct, 100, "l"))
+    assert large == small, (small, large)
+
+
+def test_batch_update_of_100_costs_the_same_statements_as_10(
+        sc: Stagecoach, client: TestClient, acct: Acct) -> None:
+    ids = _create_batch(client, acct, 100, "u") + _create_batch(client, acct, 10, "v")
+    auth = {"Authorization": f"Bearer {acct.token}"}
+
+    def update(chunk: list[str]) -> None:
+        r = client.post("/crm/v3/objects/contacts/batch/update", headers=auth, json={
+            "inputs": [{"id": i, "properties": {"lifecyclestage": "customer",
+                                                "lastname": "X"}} for i in chunk]})
+        assert r.status_code == 200, r.text
+
+    small = _cost(sc, lambda: update(ids[:10]))
+    large = _cost(sc, lambda: update(ids[10:110]))
+    assert large == small, (small, large)
+
+
+def test_search_and_list_cost_a_constant_number_of_statements(
+        sc: Stagecoach, client: TestClient, acct: Acct) -> None:
+    _create_batch(client, acct, 100, "r")
+    auth = {"Authorization": f"Bearer {acct.token}"}
+    small = _cost(sc, lambda: client.post("/crm/v3/objects/contacts/search", headers=auth,
+                                          json={"limit": 10}))
+    large = _cost(sc, lambda: client.post("/crm/v3/objects/contacts/search", headers=auth,
+                                          json={"limit": 100}))
+    assert large == small
+    small = _cost(sc, lambda: client.get(
+        "/crm/v3/objects/contacts?limit=10&associations=companies&propertiesWithHistory=email",
+        headers=auth))
+    large = _cost(sc, lambda: client.get(
+        "/crm/v3/objects/contacts?limit=100&associations=companies&propertiesWithHistory=email",
+        headers=auth))
+    assert large == small
