@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Connection,
-    Numeric,
     Text,
     cast,
     func,
