@@ -34,11 +34,16 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     names = ", ".join(f'"{c}"' for c in cols)
     pg = is_postgres(conn)
     if pg and not ignore_conflicts and len(data) >= COPY_MIN_ROWS:
+        statement = f'COPY "{table.name}" ({names}) FROM STDIN'
         driver = conn.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in data:
-                copy.write_row(row)
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            # COPY bypasses SQLAlchemy's execute; tell its statement listeners (logging,
+            # statement counts) that one statement runs, as an INSERT would.
+            if conn.dispatch.before_cursor_execute:
+                conn.dispatch.before_cursor_execute(conn, cursor, statement, (), None, True)
+            with cursor.copy(statement) as copy:
+                for row in data:
+                    copy.write_row(row)
         return
     mark = "%s" if pg else "?"
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(cols))})'
