@@ -8,7 +8,7 @@ from stagecoach.domain.errors import ValidationError
 from stagecoach.services import backfill, explain
 from stagecoach.services.context import Ctx
 from stagecoach.store import jobs
-from tests.helpers import UI, Acct, C, CO, D
+from tests.helpers import CO, UI, Acct, C, D
 
 
 def _runner(acct: Acct) -> Any:

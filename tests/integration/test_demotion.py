@@ -5,7 +5,7 @@ import pytest
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.services import demotion, reads
-from tests.helpers import API, UI, Acct, C, CO
+from tests.helpers import API, CO, UI, Acct, C
 
 
 def _demote(acct: Acct, ot, rid: int, stage: str, reason: str = "wrong qualification"):  # type: ignore[no-untyped-def]

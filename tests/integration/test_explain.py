@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.services import explain
-from tests.helpers import API, UI, Acct, C, CO, D
+from tests.helpers import API, CO, UI, Acct, C, D
 
 
 def _explain(acct: Acct, ot, rid: int):  # type: ignore[no-untyped-def]

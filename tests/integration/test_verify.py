@@ -6,7 +6,7 @@ from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.services import demotion
 from stagecoach.services.verify import verify
 from stagecoach.store.schema import records
-from tests.helpers import UI, Acct, C, CO
+from tests.helpers import CO, UI, Acct, C
 
 
 def _diffs(acct: Acct, fix: bool = False):  # type: ignore[no-untyped-def]

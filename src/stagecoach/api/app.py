@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from stagecoach import __version__
 from stagecoach.api import errors
 from stagecoach.api.routes import health
+from stagecoach.api.routes import lifecycle as lifecycle_routes
 from stagecoach.library import Stagecoach
 
 
@@ -16,4 +17,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(lifecycle_routes.router)
     return app

@@ -153,13 +153,14 @@ def run(run_unit: Runner, account_id: int, job_id: int) -> None:
             pass
     except Exception as exc:  # noqa: BLE001 - recorded on the job, which must not stay RUNNING
         log.exception("job %s of account %s failed", job_id, account_id)
+        message = f"{type(exc).__name__}: {exc}"[:2000]
 
         def fail(ctx: Ctx) -> bool:
             row = jobs.get(ctx.conn, ctx.account_id, job_id, lock=True)
             if row is not None and row.state == jobs.RUNNING:
                 jobs.progress(ctx.conn, ctx.account_id, job_id, processed=int(row.processed),
                               result=dict(row.result or {}), now=ctx.now, state=jobs.FAILED,
-                              error=f"{type(exc).__name__}: {exc}"[:2000])
+                              error=message)
             return False
 
         run_unit(account_id, fail)

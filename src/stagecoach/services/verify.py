@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -101,12 +102,8 @@ def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: boo
         for ot in (ObjectType.CONTACT, ObjectType.COMPANY):
             after: int | None = 0
             while after is not None:
-                cursor = after
-
-                def step(conn: Any, cursor: int = cursor) -> tuple[list[Difference],
-                                                                   int | None, int]:
-                    return _chunk(conn, account_id, ot, cursor, order_at, fix)
-
+                step = partial(_chunk, account_id=account_id, ot=ot, after=after,
+                               order_at=order_at, fix=fix)
                 diffs, after, n = db.run_in_transaction(engine, step, readonly=not fix)
                 if progress is not None and n:
                     progress(n)

@@ -67,7 +67,8 @@ def repair(conn: Connection, account_id: int, object_type: ObjectType,
         update(records)
         .where(R.account_id == bindparam("p_account"), R.object_type == bindparam("p_type"),
                R.id == bindparam("p_id"))
-        .values(lifecyclestage=bindparam("p_stage"), props=bindparam("p_props", type_=R.props.type)),
+        .values(lifecyclestage=bindparam("p_stage"),
+                props=bindparam("p_props", type_=R.props.type)),
         [{"p_account": account_id, "p_type": int(object_type), "p_id": rid, "p_stage": stage,
           "p_props": props} for rid, stage, props in rows],
     )
