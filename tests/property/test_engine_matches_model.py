@@ -171,7 +171,7 @@ def _check(acct: Acct, model: Model) -> None:
     assert list(verify(acct.sc.engine, [acct.id])) == []
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(account=accounts(), ops=operations())
 def test_engine_matches_the_pure_rules_and_verify_finds_nothing(
