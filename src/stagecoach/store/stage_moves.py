@@ -137,27 +137,38 @@ def _apply_for_type(
         pos_target <= pos_current,
         R.lifecyclestage.is_distinct_from(M.target),
     )
-    blocked = _log_refused(conn, account_id, op_id, ot, now, stages, joined, refused)
-
-    # Drop what will not move: refused moves, no-ops, and records archived meanwhile.
-    conn.execute(
-        delete(stage_moves).where(
-            M.account_id == account_id,
-            M.op_id == op_id,
-            M.object_type == int(ot),
-            exists(select(R.id).where(joined, (refused
-                                               | R.lifecyclestage.is_not_distinct_from(M.target)
-                                               | R.archived.is_(True)))),
-        )
-    )
-    pairs = conn.execute(
-        select(R.lifecyclestage, M.target, func.count())
+    # One grouped read tells, per (old, new, forward-only, archived) group, what the policy
+    # does (the same rule as `refuses` below, in SQL as `refused`), so the statements that
+    # log refusals and drop non-moves run only when some group needs them.
+    groups = conn.execute(
+        select(R.lifecyclestage, M.target, M.forward_only, R.archived, func.count())
         .where(joined)
-        .group_by(R.lifecyclestage, M.target)
+        .group_by(R.lifecyclestage, M.target, M.forward_only, R.archived)
     ).all()
-    total = sum(p[2] for p in pairs)
+    n_refused = sum(g[4] for g in groups if not g[3] and refuses(stages, g[0], g[1], g[2]))
+    blocked = (_log_refused(conn, account_id, op_id, ot, now, stages, joined, refused, n_refused)
+               if n_refused else 0)
+    moving: dict[tuple[str | None, str | None], int] = {}
+    for old, new, forward_only, archived, n in groups:
+        if archived or old == new or refuses(stages, old, new, forward_only):
+            continue
+        moving[(old, new)] = moving.get((old, new), 0) + n
+    if sum(moving.values()) < sum(g[4] for g in groups):
+        # Drop what will not move: refused moves, no-ops, and records archived meanwhile.
+        conn.execute(
+            delete(stage_moves).where(
+                M.account_id == account_id,
+                M.op_id == op_id,
+                M.object_type == int(ot),
+                exists(select(R.id).where(
+                    joined, (refused | R.lifecyclestage.is_not_distinct_from(M.target)
+                             | R.archived.is_(True)))),
+            )
+        )
+    pairs = [(old, new, n) for (old, new), n in moving.items()]
+    total = sum(moving.values())
     if total == 0:
-        return 0, blocked
+        return 0, blocked  # every staged row was dropped above
 
     row_ids = RowIds(conn, account_id, "history", total)
     conn.execute(
@@ -194,11 +205,22 @@ def _apply_for_type(
                 props=jsql.patch(R.props, derived_patch(jsql, old, new, now, stages)),
             )
         )
+    _clear(conn, account_id, op_id, ot)
+    return total, blocked
+
+
+def refuses(stages: StageSet, current: str | None, target: str | None,
+            forward_only: bool) -> bool:
+    """A forward-only move that is not forward (and not a no-op) is refused (rules 1, 5)."""
+    return (bool(forward_only) and target is not None and current != target
+            and not stages.is_forward(current, target))
+
+
+def _clear(conn: Connection, account_id: int, op_id: int, ot: ObjectType) -> None:
     conn.execute(
         delete(stage_moves).where(M.account_id == account_id, M.op_id == op_id,
                                   M.object_type == int(ot))
     )
-    return total, blocked
 
 
 def derived_patch(
@@ -234,12 +256,8 @@ def _log_refused(
     stages: StageSet,
     joined: ColumnElement[bool],
     refused: ColumnElement[bool],
+    n: int,
 ) -> int:
-    n = conn.execute(
-        select(func.count()).where(joined, refused, R.archived.is_(False))
-    ).scalar_one()
-    if not n:
-        return 0
     row_ids = RowIds(conn, account_id, "blocked", n)
     reason = case((R.lifecyclestage == literal_column(f"'{stages.last}'"), "last_stage"),
                   else_="backward")
