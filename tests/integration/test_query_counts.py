@@ -10,7 +10,7 @@ from sqlalchemy import event
 from stagecoach.services import associations, records
 from stagecoach.services.associations import AssociationRequest
 from stagecoach.services.records import NewRecord
-from tests.helpers import API, UI, Acct, C, CO, D
+from tests.helpers import API, CO, UI, Acct, C, D
 
 
 @contextmanager

@@ -16,11 +16,9 @@ DATABASE_HELP = ("Database URL: sqlite:///path.db (default sqlite:///stagecoach.
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from stagecoach.cli import (  # noqa: F401
-        serve,
-        setup,
-        verify,  # noqa: F401
-    )
+    import stagecoach.cli.jobs  # noqa: F401
+    import stagecoach.cli.verify  # noqa: F401
+    from stagecoach.cli import serve, setup  # noqa: F401
 
 
 def main() -> None:

@@ -186,12 +186,13 @@ def _apply_for_type(
     )
     jsql = JsonSql(conn)
     for old, new, _count in pairs:
-        in_moves = exists(
+        # IN (not a correlated EXISTS): the planner drives from this step's moves (by
+        # primary key) instead of scanning every record at stage `old`.
+        in_moves = R.id.in_(
             select(M.record_id).where(
                 M.account_id == account_id,
                 M.op_id == op_id,
                 M.object_type == int(ot),
-                M.record_id == R.id,
                 M.target.is_not_distinct_from(new),
             )
         )
