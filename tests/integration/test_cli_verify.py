@@ -12,7 +12,7 @@ from stagecoach.cli import _register, app
 from stagecoach.library import Stagecoach
 from stagecoach.services import backfill
 from stagecoach.store.schema import records
-from tests.helpers import C, Acct
+from tests.helpers import Acct, C
 
 
 def test_verify_exit_codes_json_and_fix(tmp_path: Path) -> None:
