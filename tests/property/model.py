@@ -181,3 +181,33 @@ class Model:
             return
         self.deals[did] = stage
         self.settle(Step(deal_stages=[(did, stage)]), now)
+
+
+def backfill_moves(model: Model, plan: Any) -> dict[tuple[ObjectType, int], tuple[str | None,
+                                                                                 str]]:
+    """What applying a settings plan would move (domain/backfill.py), record by record:
+    the furthest forward target among the rules that reach the record."""
+    from stagecoach.domain.backfill import AtDealStages, EmptyStage, FollowCompany
+
+    targets: dict[tuple[ObjectType, int], list[str]] = {}
+    for rule in plan.rules:
+        if isinstance(rule, EmptyStage):
+            for key, rec in model.recs.items():
+                if rec.stage is None:
+                    targets.setdefault(key, []).append(rule.target)
+        elif isinstance(rule, AtDealStages):
+            for deal, ot, rid in model.deal_links:
+                if model.deals[deal] in rule.deal_stage_ids:
+                    targets.setdefault((ot, rid), []).append(rule.target)
+        elif isinstance(rule, FollowCompany):
+            for contact, company in model.primary.items():
+                stage = model.recs[(CO, company)].stage
+                if stage is not None:
+                    targets.setdefault((C, contact), []).append(stage)
+    out = {}
+    for key, ts in targets.items():
+        best = max(ts, key=model.stages.ord)
+        current = model.recs[key].stage
+        if model.stages.is_forward(current, best):
+            out[key] = (current, best)
+    return out

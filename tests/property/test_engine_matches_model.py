@@ -179,3 +179,52 @@ def test_engine_matches_the_pure_rules_and_verify_finds_nothing(
     acct, model = _setup(sc, account)
     _run(acct, model, ops)
     _check(acct, model)
+
+
+backfill_bodies = st.fixed_dictionaries({}, optional={
+    "createDefault": st.fixed_dictionaries({"enabled": st.booleans(), "stage": stage}),
+    "dealCreated": st.fixed_dictionaries({"enabled": st.booleans(), "stage": stage}),
+    "dealWon": st.fixed_dictionaries({"enabled": st.booleans(), "stage": stage}),
+    "syncWithPrimaryCompany": st.booleans(),
+    "pipelineStageRules": st.lists(st.fixed_dictionaries({
+        "pipelineId": st.just("default"), "stageId": st.sampled_from(DEAL_STAGES),
+        "lifecycleStage": stage}), max_size=2, unique_by=lambda r: r["stageId"]),
+}).filter(bool)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(account=accounts(), ops=operations(), body=backfill_bodies)
+def test_preview_matches_the_pure_backfill_and_apply_keeps_history_true(
+        sc: Stagecoach, account: dict[str, Any], ops: list[tuple[Any, ...]],
+        body: dict[str, Any]) -> None:
+    from stagecoach.domain import backfill as backfill_rules
+    from stagecoach.domain import settings as settings_rules
+    from stagecoach.services import backfill
+    from tests.property.model import backfill_moves
+
+    acct, model = _setup(sc, account)
+    _run(acct, model, ops)
+    cat = model.catalog
+    merged = settings_rules.merge(cat.settings, body, cat.stages, cat.pipelines)
+    expected = backfill_moves(model, backfill_rules.plan(body.keys(), merged, cat))
+    with acct.ctx_readonly() as ctx:
+        preview = backfill.preview(ctx, body, 1000)
+    got = {((C if r["objectType"] == "contacts" else CO), int(r["id"])): (r["from"], r["to"])
+           for r in preview["results"]}
+    assert preview["total"] == len(expected)
+    assert got == expected
+    job = acct.in_unit(lambda ctx: backfill.start(ctx, body))
+
+    def run_unit(account_id: int, fn: Any) -> bool:
+        with acct.unit() as ctx:
+            return bool(fn(ctx))
+
+    backfill.run(run_unit, acct.id, int(job["id"]))
+    with acct.ctx_readonly() as ctx:
+        done = backfill.get(ctx, int(job["id"]))
+    assert (done["state"], done["processed"]) == ("DONE", done["total"])
+    for (ot, rid), (_, target) in expected.items():
+        assert cat.stages.ord(acct.stage(ot, rid)) >= \
+            cat.stages.ord(target)
+    assert list(verify(acct.sc.engine, [acct.id])) == []
