@@ -3,7 +3,8 @@ in the foreground. A server does the same on its own when it starts."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -11,9 +12,14 @@ from rich.console import Console
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.library import Stagecoach
 from stagecoach.services import backfill
+from stagecoach.services.context import Ctx
 
 jobs_app = typer.Typer(help="Background jobs (settings applied to existing records).")
 app.add_typer(jobs_app, name="jobs")
+
+
+def _state(ctx: Ctx, job_id: int) -> dict[str, Any]:
+    return backfill.get(ctx, job_id)
 
 
 @jobs_app.command("resume")
@@ -27,8 +33,7 @@ def resume(
         pending = backfill.unfinished(sc.engine)
         for account_id, job_id in pending:
             backfill.run(lambda acc, fn: bool(sc.run(acc, fn)), account_id, job_id)
-            state = sc.run(account_id, lambda ctx, j=job_id: backfill.get(ctx, j),
-                           readonly=True)
+            state = sc.run(account_id, partial(_state, job_id=job_id), readonly=True)
             console.print(f"Account {account_id} job {job_id}: {state}")
         if not pending:
             console.print("No unfinished jobs.")
