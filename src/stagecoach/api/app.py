@@ -16,6 +16,7 @@ from stagecoach.api.routes import (
     objects_batch,
     objects_search,
 )
+from stagecoach.api.routes import lifecycle as lifecycle_routes
 from stagecoach.api.routes import pipelines as pipeline_routes
 from stagecoach.api.routes import properties as property_routes
 from stagecoach.api.routes import reports as report_routes
@@ -44,4 +45,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(forms.router)
     app.include_router(events.router)
     imports.install(app)
+    app.include_router(lifecycle_routes.router)
     return app

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stagecoach.domain.stages import StageSet
+from stagecoach.domain.values import iso_to_ms
 
 Patch = dict[str, Any]
 
@@ -114,7 +115,9 @@ def replay(versions: Iterable[Version]) -> tuple[str | None, dict[str, Any]]:
             apply_patch(props, stage_transition(props, stage, new, v.timestamp, v.stages))
             stage = new
         elif is_derived(v.property):
-            props[v.property] = int(v.value) if v.value not in (None, "") else None
-            if props[v.property] is None:
-                del props[v.property]
+            # History keeps wire values: ISO datetimes for dates, digits for durations.
+            if v.value in (None, ""):
+                props.pop(v.property, None)
+            else:
+                props[v.property] = iso_to_ms(v.value)
     return stage, props

@@ -175,10 +175,9 @@ def _joined(ot: ObjectType, pg: bool) -> ColumnElement[bool]:
 class _Plan:
     lock: Any
     last_write: Any
-    count_refused: Any
+    groups: Any
     log_refused: Any
     drop: Any
-    pairs: Any
     history: Any
     clear: Any
 
@@ -202,7 +201,11 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
         lock=select(R.id, R.updated_at).where(moved_records(ot, pg)).order_by(R.id)
         .with_for_update(),
         last_write=select(func.max(R.updated_at)).where(moved_records(ot, pg)),
-        count_refused=select(func.count()).where(joined, refused),
+        # One grouped read tells what the policy does to each (old, new, forward-only,
+        # archived) group (`refuses` is the same rule as `refused`), so the statements that
+        # log refusals and drop non-moves run only when some group needs them.
+        groups=select(R.lifecyclestage, M.target, M.forward_only, R.archived, func.count())
+        .where(joined).group_by(R.lifecyclestage, M.target, M.forward_only, R.archived),
         log_refused=blocked_writes.insert().from_select(
             ["account_id", "id", "object_type", "record_id", "property", "attempted_value",
              "kept_value", "source_type", "source_id", "source_label", "user_id", "reason",
@@ -215,8 +218,6 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
             ).where(joined, refused),
         ),
         drop=_drop_statement(ot, pg, joined, refused),
-        pairs=select(R.lifecyclestage, M.target, func.count())
-        .where(joined).group_by(R.lifecyclestage, M.target),
         history=property_history.insert().from_select(
             ["account_id", "id", "object_type", "record_id", "property", "value", "old_value",
              "ts", "source_type", "source_id", "source_label", "user_id", "op_id",
@@ -308,19 +309,33 @@ def _apply_with(
     # A writer that waited for another's lock must not write history dated before it.
     now = max(now, int(last or 0))
     params["now"] = now
-    blocked = conn.execute(plan.count_refused, params).scalar_one()
+    groups = conn.execute(plan.groups, params).all()
+    blocked = sum(n for old, new, fwd, archived, n in groups
+                  if not archived and refuses(stages, old, new, fwd))
     if blocked:
         conn.execute(plan.log_refused, {**params, **_id_base(conn, account_id, "blocked",
                                                              blocked)})
-    conn.execute(plan.drop, params)
-    pairs = conn.execute(plan.pairs, params).all()
-    total = sum(p[2] for p in pairs)
+    moving: dict[tuple[str | None, str | None], int] = {}
+    for old, new, fwd, archived, n in groups:
+        if not (archived or old == new or refuses(stages, old, new, fwd)):
+            moving[(old, new)] = moving.get((old, new), 0) + n
+    total = sum(moving.values())
+    if total < sum(g[4] for g in groups):
+        conn.execute(plan.drop, params)
     if total:
         conn.execute(plan.history, {**params, **_id_base(conn, account_id, "history", total)})
-        for old, new, _count in pairs:
+        for old, new in moving:
             conn.execute(_move_statement(stages.values, ot, pg, old, new), params)
     conn.execute(plan.clear, params)
     return total, int(blocked), now
+
+
+def refuses(stages: StageSet, current: str | None, target: str | None,
+            forward_only: bool) -> bool:
+    """A forward-only move that is not forward (and not a no-op) is refused (rules 1, 5):
+    the rule `refused` states in SQL."""
+    return (bool(forward_only) and target is not None and current != target
+            and not stages.is_forward(current, target))
 
 
 def _id_base(conn: Connection, account_id: int, kind: str, n: int) -> dict[str, int]:

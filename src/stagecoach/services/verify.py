@@ -1,0 +1,110 @@
+"""`stagecoach verify` (rule 17): rebuild every record's stage and derived lifecycle
+properties from the property history and report every difference from what is stored.
+
+History is the truth. Each version is replayed with the stage order in force when it was
+written (rule 38), and records are streamed in chunks so memory stays flat whatever the
+account's size. With `fix`, each chunk's repairs are committed with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Engine
+
+from stagecoach.domain import lifecycle_dates as ld
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.stages import StageSet
+from stagecoach.store import db
+from stagecoach.store import rebuild as store
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Difference:
+    account_id: int
+    object_type: ObjectType
+    record_id: int
+    property: str
+    stored: Any
+    expected: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"accountId": self.account_id, "objectType": self.object_type.plural,
+                "id": str(self.record_id), "property": self.property,
+                "stored": self.stored, "expected": self.expected}
+
+
+class OrderAt:
+    """The stage order in force at a time: the latest order written at or before it."""
+
+    def __init__(self, versions: Sequence[tuple[int, StageSet]]):
+        self.times = [t for t, _ in versions]
+        self.orders = [o for _, o in versions] or [StageSet.default()]
+
+    def __call__(self, ts: int) -> StageSet:
+        i = bisect.bisect_right(self.times, ts) - 1
+        return self.orders[max(i, 0)]
+
+
+def compare(account_id: int, ot: ObjectType, rid: int, stored_stage: str | None,
+            stored_props: dict[str, Any], stage: str | None, derived: dict[str, Any]
+            ) -> list[Difference]:
+    out = []
+    if (stored_stage or None) != stage:
+        out.append(Difference(account_id, ot, rid, "lifecyclestage", stored_stage, stage))
+    have = {k: int(v) for k, v in stored_props.items() if store.is_derived(k) and v is not None}
+    for key in sorted(set(have) | set(derived)):
+        if have.get(key) != derived.get(key):
+            out.append(Difference(account_id, ot, rid, key, have.get(key), derived.get(key)))
+    return out
+
+
+def _chunk(conn: Any, account_id: int, ot: ObjectType, after: int, order_at: OrderAt,
+           fix: bool) -> tuple[list[Difference], int | None, int]:
+    rows = store.record_chunk(conn, account_id, ot, after, CHUNK)
+    if not rows:
+        return [], None, 0
+    versions = store.lifecycle_versions(conn, account_id, ot, rows[0].id, rows[-1].id)
+    by_record = {rid: list(vs) for rid, vs in groupby(versions, key=lambda v: v.record_id)}
+    diffs: list[Difference] = []
+    repairs: list[tuple[int, str | None, dict[str, Any]]] = []
+    for row in rows:
+        stage, derived = ld.replay(
+            ld.Version(int(v.ts), v.property, v.value, order_at(int(v.ts)))
+            for v in by_record.get(row.id, []))
+        props = store.as_dict(row.props)
+        found = compare(account_id, ot, row.id, row.lifecyclestage, props, stage, derived)
+        if found:
+            diffs.extend(found)
+            kept = {k: v for k, v in props.items() if not store.is_derived(k)}
+            repairs.append((row.id, stage, {**kept, **derived}))
+    if fix:
+        store.repair(conn, account_id, ot, repairs)
+    return diffs, rows[-1].id, len(rows)
+
+
+def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: bool = False,
+           progress: Callable[[int], None] | None = None) -> Iterator[Difference]:
+    """Every difference between stored and rebuilt values, account by account; with `fix`
+    the stored values are repaired chunk by chunk as they are found."""
+    with db.transaction(engine, readonly=True) as conn:
+        accounts = list(account_ids) if account_ids else store.account_ids(conn)
+    for account_id in accounts:
+        with db.transaction(engine, readonly=True) as conn:
+            order_at = OrderAt(store.stage_order_versions(conn, account_id))
+        for ot in (ObjectType.CONTACT, ObjectType.COMPANY):
+            after: int | None = 0
+            while after is not None:
+                step = partial(_chunk, account_id=account_id, ot=ot, after=after,
+                               order_at=order_at, fix=fix)
+                diffs, after, n = db.run_in_transaction(engine, step, readonly=not fix)
+                if progress is not None and n:
+                    progress(n)
+                yield from diffs

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from stagecoach.domain import lifecycle_dates as ld
+from stagecoach.services import demotion
+from stagecoach.services.verify import verify
+from stagecoach.store.schema import records
+from tests.helpers import CO, UI, Acct, C
+
+
+def _diffs(acct: Acct, fix: bool = False):  # type: ignore[no-untyped-def]
+    return list(verify(acct.sc.engine, [acct.id], fix=fix))
+
+
+def test_verify_finds_nothing_after_ordinary_writes(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="lead")
+    cid = acct.contact(stage="subscriber")
+    acct.associate(C, cid, CO, co, (1,))
+    acct.set_stage(CO, co, "customer", UI)
+    acct.update(C, cid, {"lifecyclestage": ""}, UI)
+    acct.set_stage(C, cid, "lead", UI)
+    acct.in_unit(lambda ctx: demotion.demote(ctx, CO, co, "lead", "oops", UI))
+    assert _diffs(acct) == []
+
+
+def test_verify_reports_and_fixes_a_tampered_record(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    acct.set_stage(C, cid, "customer")
+    with acct.sc.engine.begin() as conn:
+        conn.execute(update(records).where(records.c.account_id == acct.id,
+                                           records.c.id == cid)
+                     .values(lifecyclestage="evangelist", props={}))
+    found = _diffs(acct)
+    assert {d.property for d in found} >= {"lifecyclestage", ld.became_key("customer")}
+    assert next(d for d in found if d.property == "lifecyclestage").expected == "customer"
+    assert _diffs(acct, fix=True)
+    assert _diffs(acct) == []
+    assert acct.stage(C, cid) == "customer"
+
+
+def test_verify_uses_the_order_in_force_when_each_version_was_written(acct: Acct) -> None:
+    from stagecoach.domain.stages import StageSet
+    from stagecoach.store.accounts import write_stage_set
+
+    cid = acct.contact(stage="customer")
+    with acct.unit() as ctx:
+        order = list(ctx.catalog.stages.values)
+        order.remove("lead")
+        order.append("lead")  # lead is now after customer: entering it clears nothing
+        write_stage_set(ctx.conn, acct.id, StageSet(tuple(
+            next(s for s in ctx.catalog.stages if s.value == v) for v in order)), ctx.now)
+    acct.set_stage(C, cid, "lead")
+    acct.set_stage(C, cid, "customer", UI)
+    assert _diffs(acct) == []
