@@ -1,0 +1,192 @@
+"""`/reports`: the lifecycle reports (funnel, time in stage, stage changes) as a page with
+server-drawn SVG charts, a table of the same numbers, CSV/SVG/PNG exports, and the records
+behind each funnel step. Every number comes from services/reports, as the API's (rule 48)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from stagecoach.domain.errors import DomainError
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.report_results import (
+    FunnelResult,
+    ReportResult,
+    StageChangesResult,
+    TimeInStageResult,
+    to_csv,
+)
+from stagecoach.domain.reports import FunnelMode, Interval, ReportKind
+from stagecoach.domain.values import PropertyType, ms_to_iso
+from stagecoach.services import reports
+from stagecoach.services.context import Ctx
+from stagecoach.web import charts, pages
+from stagecoach.web import session as sessions
+from stagecoach.web.common import run
+from stagecoach.web.routing import WebError, WebRoute
+
+router = APIRouter(route_class=WebRoute)
+RECORDS_PAGE = 100
+
+
+def _kind(request: Request) -> ReportKind:
+    try:
+        return ReportKind(request.query_params.get("report") or "funnel")
+    except ValueError:
+        raise WebError(404, "No such report",
+                       "Reports are funnel, time-in-stage and stage-changes.") from None
+
+
+def _raw(request: Request, kind: ReportKind) -> dict[str, object]:
+    """The API's report parameters from the page's form: dates are whole UTC days."""
+    q = request.query_params
+    raw: dict[str, object] = {"objectType": q.get("objectType") or "contacts"}
+    stages = [s for s in q.getlist("stages") if s]
+    if stages:
+        raw["stages"] = stages
+    if q.get("from"):
+        raw["from"] = f"{q['from']}T00:00:00.000Z"
+    if q.get("to"):
+        raw["to"] = f"{q['to']}T23:59:59.999Z"
+    if q.get("breakdown"):
+        raw["breakdown"] = q["breakdown"]
+    if kind is ReportKind.FUNNEL and q.get("mode"):
+        raw["mode"] = q["mode"]
+    if kind is ReportKind.STAGE_CHANGES and q.get("interval"):
+        raw["interval"] = q["interval"]
+    return raw
+
+
+def _object_type(raw: dict[str, object]) -> ObjectType:
+    return ObjectType.COMPANY if raw.get("objectType") == "companies" else ObjectType.CONTACT
+
+
+def _records_href(request: Request, stage: str, value: str | None = None,
+                  broken_down: bool = False) -> str:
+    q = [(k, v) for k, v in request.query_params.multi_items() if k not in ("stage", "bv")]
+    q.append(("stage", stage))
+    if broken_down:
+        q.append(("bv", value or ""))
+    return "/reports/funnel/records?" + urlencode(q)
+
+
+def _pct(x: float | None) -> str:
+    return "" if x is None else f"{x * 100:.1f}%"
+
+
+def chart_svg(request: Request, result: ReportResult, labels: dict[str, str]) -> list[str]:
+    """The charts of a result: one per funnel, per stage-time measure, per stage series."""
+    if isinstance(result, FunnelResult):
+        items = [charts.Bar(labels.get(s.stage, s.stage), s.count,
+                            f"{s.count} ({_pct(s.cumulative_conversion)})",
+                            _records_href(request, s.stage)) for s in result.steps]
+        return [charts.bars("funnel-chart", f"Funnel ({result.mode.value})",
+                            f"Records per funnel step, {result.object_type.plural}.", items)]
+    if isinstance(result, TimeInStageResult):
+        items = [charts.Bar(labels.get(s.stage, s.stage), float(s.median_ms or 0),
+                            pages.fmt_duration(s.median_ms) or "no stays")
+                 for s in result.stages]
+        return [charts.bars("time-chart", "Median time in stage",
+                            "Median length of completed stays per stage.", items, 1)]
+    assert isinstance(result, StageChangesResult)
+    out = []
+    for i, s in enumerate(result.series):
+        items = [charts.Bar(ms_to_iso(t)[:10], c, str(c)) for t, c in s.points]
+        name = labels.get(s.stage, s.stage)
+        out.append(charts.bars(f"changes-chart-{i}", f"Entered {name} per {result.interval}",
+                               f"Records entering {name} per {result.interval}.", items, i))
+    return out
+
+
+def _compute(request: Request, kind: ReportKind, raw: dict[str, object]
+             ) -> tuple[ReportResult, dict[str, str]]:
+    session = sessions.require(request)
+
+    def load(ctx: Ctx) -> tuple[ReportResult, dict[str, str]]:
+        labels = {s.value: s.label for s in ctx.catalog.stages}
+        return reports.run(ctx, kind, raw), labels
+
+    return run(request, session, load, readonly=True)
+
+
+@router.get("/reports")
+def show(request: Request) -> Response:
+    session = sessions.require(request)
+    kind = _kind(request)
+    raw = _raw(request, kind)
+    ot = _object_type(raw)
+
+    def choices(ctx: Ctx) -> dict[str, Any]:
+        return {"stages": list(ctx.catalog.stages),
+                "enum_props": [(d.name, d.label) for d in ctx.catalog.properties(ot)
+                               if d.type is PropertyType.ENUMERATION]}
+
+    context = run(request, session, choices, readonly=True)
+    result: ReportResult | None = None
+    error = ""
+    svgs: list[str] = []
+    try:
+        result, labels = _compute(request, kind, raw)
+        svgs = chart_svg(request, result, labels)
+    except DomainError as exc:
+        error = exc.message
+    query = urlencode(list(request.query_params.multi_items()))
+    table = result.table() if result is not None else None
+    return pages.render(request, "reports.html", {
+        **context, "kind": kind, "q": request.query_params, "raw": raw, "error": error,
+        "charts": [Markup(s) for s in svgs], "table": table, "result": result,
+        "query": query, "modes": list(FunnelMode), "intervals": list(Interval),
+        "selected": set(request.query_params.getlist("stages"))}, session,
+        section="reports")
+
+
+@router.get("/reports/export.csv")
+def export_csv(request: Request) -> Response:
+    kind = _kind(request)
+    result, _ = _compute(request, kind, _raw(request, kind))
+    return Response(to_csv(result.table()), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{kind.value}.csv"'})
+
+
+@router.get("/reports/chart.svg")
+def export_svg(request: Request) -> Response:
+    kind = _kind(request)
+    result, labels = _compute(request, kind, _raw(request, kind))
+    svgs = chart_svg(request, result, labels)
+    index = request.query_params.get("chart", "0")
+    if not index.isdigit() or int(index) >= len(svgs):
+        raise WebError(404, "No such chart")
+    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svgs[int(index)],
+                    media_type="image/svg+xml",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{kind.value}-{index}.svg"'})
+
+
+@router.get("/reports/funnel/records")
+def funnel_records(request: Request) -> Response:
+    """The records behind one funnel number: the same query as the API's."""
+    session = sessions.require(request)
+    raw = _raw(request, ReportKind.FUNNEL)
+    stage = request.query_params.get("stage") or ""
+    after_s = request.query_params.get("after") or ""
+    after = int(after_s) if after_s.isdigit() else None
+    bv: tuple[str | None] | None = None
+    if "bv" in request.query_params:
+        bv = (request.query_params["bv"] or None,)
+    ot = _object_type(raw)
+    page = run(request, session, lambda ctx: reports.funnel_records(
+        ctx, raw, stage, after=after, limit=RECORDS_PAGE, breakdown_value=bv), readonly=True)
+    back = urlencode([(k, v) for k, v in request.query_params.multi_items()
+                      if k not in ("stage", "bv", "after")])
+    more = None
+    if page.next_after is not None:
+        more = urlencode([(k, v) for k, v in request.query_params.multi_items()
+                          if k != "after"] + [("after", str(page.next_after))])
+    return pages.render(request, "report_records.html", {
+        "page": page, "plural": ot.plural, "back": back, "more": more}, session,
+        section="reports")
