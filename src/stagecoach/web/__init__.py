@@ -12,8 +12,16 @@ from stagecoach.web.pages import STATIC
 
 
 def install(app: FastAPI) -> None:
-    from stagecoach.web.routes import auth, deals, lists, record, reports, settings
+    from stagecoach.web.routes import (
+        auth,
+        deals,
+        forms,
+        lists,
+        record,
+        reports,
+        settings,
+    )
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (auth, lists, record, deals, settings, reports):
+    for module in (auth, lists, record, deals, settings, reports, forms):
         app.include_router(module.router, include_in_schema=False)
