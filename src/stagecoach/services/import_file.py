@@ -185,3 +185,18 @@ def rows(path: Path, checked: FileCheck, skip: int) -> Iterator[tuple[int, list[
         for _ in islice(reader, skip):
             pass
         yield from enumerate(reader, start=skip + 1)
+
+
+def preview(path: Path, count: int) -> list[list[str]]:
+    """The first `count` data rows, read with the same encoding and delimiter as `check`
+    (for showing a file before its import starts; `header` has already vetted the file)."""
+    encoding = detect_encoding(path)
+    try:
+        with _open(path, encoding) as f:
+            delimiter = _delimiter(f.readline(MAX_LINE_CHARS + 1))
+            f.seek(0)
+            reader = _reader(f, delimiter)
+            next(reader, None)
+            return list(islice(reader, count))
+    except (UnicodeDecodeError, csv.Error):
+        return []  # the import's full check reports the exact row

@@ -16,6 +16,7 @@ def install(app: FastAPI) -> None:
         auth,
         deals,
         forms,
+        imports,
         lists,
         record,
         reports,
@@ -23,5 +24,5 @@ def install(app: FastAPI) -> None:
     )
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (auth, lists, record, deals, settings, reports, forms):
+    for module in (auth, lists, record, deals, settings, reports, forms, imports):
         app.include_router(module.router, include_in_schema=False)
