@@ -1,0 +1,89 @@
+"""Reports, forms and imports in a real browser against a real server, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from stagecoach.domain.objects import ObjectType
+from stagecoach.store import records
+from tests.browser.conftest import Server, shoot
+from tests.browser.test_web_app import login, new_account
+
+pytestmark = pytest.mark.browser
+C = ObjectType.CONTACT
+
+
+def test_the_funnel_report_draws_a_chart_and_lists_the_records_behind_a_step(
+        page: Page, server: Server) -> None:
+    acct, email = new_account(server)
+    for i, stage in enumerate(["lead", "lead", "lead", "customer"]):
+        acct.contact(stage, email=f"f{i}@funnel.test")
+    login(page, server, email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    page.get_by_test_id("report-stages").select_option(["lead", "customer"])
+    page.get_by_label("Mode").select_option("reached")
+    page.get_by_role("button", name="Run report").click()
+    chart = page.locator("svg#funnel-chart")
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("4 (100.0%)")
+    expect(chart).to_contain_text("1 (25.0%)")
+    expect(page.get_by_test_id("report-table")).to_contain_text("customer")
+    shoot(page, server, "reports")
+    chart.locator("a").nth(1).click()
+    expect(page.get_by_test_id("records-total")).to_have_text("1 contacts")
+
+
+def test_a_visitor_submits_a_hosted_form_and_the_contact_gets_its_stage(
+        page: Page, server: Server, browser: Any) -> None:
+    acct, email = new_account(server)
+    login(page, server, email)
+    page.goto(server.url + "/forms/new")
+    page.get_by_label("Name", exact=True).fill("Demo request")
+    page.get_by_label("Default lifecycle stage").select_option("marketingqualifiedlead")
+    page.get_by_role("button", name="Create form").click()
+    expect(page.get_by_test_id("flash")).to_contain_text("Form created")
+    page.goto(server.url + "/forms")
+    expect(page.get_by_test_id("forms-table")).to_contain_text("Demo request")
+    shoot(page, server, "forms")
+    hosted = page.get_by_test_id("hosted-link").first.get_attribute("href")
+    visitor = browser.new_context(viewport={"width": 1360, "height": 860})
+    try:
+        vp = visitor.new_page()
+        vp.set_default_timeout(15_000)
+        vp.goto(server.url + str(hosted))
+        vp.locator("#f-email").fill("visitor@hosted.test")
+        vp.locator("#f-firstname").fill("Vera")
+        shoot(vp, server, "form-view")
+        vp.get_by_role("button", name="Submit").click()
+        expect(vp.get_by_test_id("form-thanks")).to_contain_text("Thanks")
+    finally:
+        visitor.close()
+    found = acct.in_unit(lambda ctx: records.find_by(ctx.conn, ctx.account_id, C, "email",
+                                                     ["visitor@hosted.test"]))
+    assert acct.stage(C, found["visitor@hosted.test"].id) == "marketingqualifiedlead"
+
+
+def test_an_import_runs_through_the_imports_page(page: Page, server: Server) -> None:
+    acct, email = new_account(server)
+    login(page, server, email)
+    page.goto(server.url + "/imports")
+    page.get_by_label("CSV file").set_input_files(files=[{
+        "name": "people.csv", "mimeType": "text/csv",
+        "buffer": b"Email,First Name,Lifecycle Stage\r\nia@imp.test,Ia,lead\r\n"
+                  b"ib@imp.test,Ib,customer\r\nic@imp.test,Ic,bogus\r\n"}])
+    page.get_by_role("button", name="Upload and map columns").click()
+    expect(page.get_by_test_id("import-columns")).to_contain_text("ia@imp.test")
+    page.get_by_role("button", name="Start import").click()
+    expect(page.get_by_test_id("import-state")).to_have_text("DONE", timeout=30_000)
+    expect(page.get_by_test_id("import-created")).to_have_text("2")
+    expect(page.get_by_test_id("import-errors-csv")).to_be_visible()
+    shoot(page, server, "imports")
+    found = acct.in_unit(lambda ctx: records.find_by(ctx.conn, ctx.account_id, C, "email",
+                                                     ["ib@imp.test"]))
+    assert acct.stage(C, found["ib@imp.test"].id) == "customer"
+    assert re.search(r"/imports/\d+$", page.url)
