@@ -12,8 +12,16 @@ from stagecoach.web.pages import STATIC
 
 
 def install(app: FastAPI) -> None:
-    from stagecoach.web.routes import auth, deals, lists, record, settings, stages
+    from stagecoach.web.routes import (
+        auth,
+        deals,
+        lists,
+        record,
+        settings,
+        settings_backfill,
+        stages,
+    )
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (auth, lists, record, deals, settings, stages):
+    for module in (auth, lists, record, deals, settings, settings_backfill, stages):
         app.include_router(module.router, include_in_schema=False)
