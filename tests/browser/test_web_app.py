@@ -216,6 +216,10 @@ def test_add_move_up_and_delete_a_stage_with_a_replacement_moves_its_records(
     expect(rows.nth(rows.count() - 2).get_by_label("Label of Trial")).to_be_visible()
     shoot(page, server, "stages")
     trial = page.locator(f'tr[data-stage="{value}"]')
+    trial.drag_to(rows.first)  # stages.js posts the drop as a position; the server orders
+    expect(rows.first.get_by_label("Label of Trial")).to_be_visible()
+    with acct.ctx_readonly() as ctx:
+        assert ctx.catalog.stages.values[0] == value
     trial.get_by_label("Replacement for Trial").select_option("customer")
     page.once("dialog", lambda dialog: dialog.accept())
     trial.get_by_role("button", name="Delete Trial").click()
