@@ -196,3 +196,44 @@ def test_keyboard_move_of_a_deal_runs_the_same_automation(page: Page, server: Se
     expect(page.get_by_test_id("move-result")).to_contain_text("Customer")
     assert stage_of(acct, C, contact) == "customer"
     assert stage_of(acct, CO, company) == "customer"
+
+
+def test_add_move_up_and_delete_a_stage_with_a_replacement_moves_its_records(
+        page: Page, server: Server) -> None:
+    acct, email = new_account(server)
+    acct.settings(createDefault={"enabled": False, "stage": "subscriber"},
+                  autoAssociateCompaniesByDomain=False)
+    login(page, server, email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stages").click()
+    page.get_by_label("Label", exact=True).fill("Trial")
+    page.get_by_role("button", name="Add stage").click()
+    rows = page.get_by_test_id("stage-row")
+    expect(rows.last.get_by_label("Label of Trial")).to_have_value("Trial")
+    with acct.ctx_readonly() as ctx:
+        value = next(s.value for s in ctx.catalog.stages if s.label == "Trial")
+    moved = [acct.contact(value, email=f"trial{i}@example.org") for i in range(2)]
+    page.get_by_role("button", name="Move Trial up").click()
+    expect(rows.nth(rows.count() - 2).get_by_label("Label of Trial")).to_be_visible()
+    shoot(page, server, "stages")
+    trial = page.locator(f'tr[data-stage="{value}"]')
+    trial.drag_to(rows.first)  # stages.js posts the drop as a position; the server orders
+    expect(rows.first.get_by_label("Label of Trial")).to_be_visible()
+    with acct.ctx_readonly() as ctx:
+        assert ctx.catalog.stages.values[0] == value
+    trial.get_by_label("Replacement for Trial").select_option("customer")
+    page.once("dialog", lambda dialog: dialog.accept())
+    trial.get_by_role("button", name="Delete Trial").click()
+    expect(page.get_by_test_id("flash")).to_contain_text("2 records moved to customer")
+    expect(page.locator(f'tr[data-stage="{value}"]')).to_have_count(0)
+    assert [acct.stage(C, rid) for rid in moved] == ["customer", "customer"]
+    page.goto(f"{server.url}/contacts/{moved[0]}")
+    expect(page.get_by_test_id("explain-chain")).to_contain_text("stage_deleted")
+    page.get_by_test_id("explain").scroll_into_view_if_needed()
+    shoot(page, server, "explain")
+    acct.contact(None, email="nostage@example.org")
+    page.goto(f"{server.url}/settings/lifecycle")
+    page.get_by_role("switch", name="Set lifecycle stage when a contact or company is created"
+                     ).check()
+    page.get_by_role("button", name="Preview effect on existing records").click()
+    expect(page.get_by_test_id("preview-total")).to_contain_text("1 record")
+    shoot(page, server, "preview")

@@ -21,8 +21,11 @@ def install(app: FastAPI) -> None:
         record,
         reports,
         settings,
+        settings_backfill,
+        stages,
     )
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (auth, lists, record, deals, settings, reports, forms, imports):
+    for module in (auth, lists, record, deals, settings, settings_backfill, stages, reports,
+                   forms, imports):
         app.include_router(module.router, include_in_schema=False)

@@ -26,6 +26,7 @@ NAVIGATION = (
     ("forms", "Forms", "/forms"),
     ("imports", "Imports", "/imports"),
     ("settings", "Settings", "/settings/lifecycle"),
+    ("stages", "Stages", "/settings/lifecycle-stages"),
 )
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import to_wire
-from stagecoach.services import associations, records
+from stagecoach.services import associations, explain, records
 from stagecoach.services.associations import AssociationRequest
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
@@ -57,10 +57,11 @@ def cascade_lines(ctx: Ctx, skip: tuple[ObjectType, int] | None = None) -> list[
 def show(request: Request, record_id: int) -> Response:
     kind, ot = _kind(request)
     session = sessions.require(request)
-    page, catalog = run(request, session, lambda ctx: (record_page.load(ctx, ot, record_id),
-                                                       ctx.catalog), readonly=True)
+    page, why, catalog = run(request, session, lambda ctx: (
+        record_page.load(ctx, ot, record_id), explain.explain(ctx, ot, record_id),
+        ctx.catalog), readonly=True)
     return pages.render(request, "record.html", {
-        "p": page, "pipelines": catalog.pipelines, "kind": kind, "ot": ot,
+        "p": page, "explain": why, "pipelines": catalog.pipelines, "kind": kind, "ot": ot,
         "base": f"/{kind}", "display_name": columns.display_name,
         "stage_label": catalog.stages.label, "deal_stage": catalog.deal_stage},
         session, section=kind)

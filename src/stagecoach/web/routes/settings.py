@@ -3,6 +3,7 @@ change them; members see them read-only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +18,7 @@ from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, run, text
 from stagecoach.web.routing import WebError, WebRoute
+from stagecoach.web.session import WebSession
 
 router = APIRouter(route_class=WebRoute)
 URL = "/settings/lifecycle"
@@ -64,15 +66,33 @@ def patch_from_form(form: FormData) -> dict[str, Any]:
     return patch
 
 
-@router.get(URL)
-def show(request: Request) -> Response:
-    session = sessions.require(request)
-    current, catalog = run(request, session, lambda ctx: (settings.get(ctx), ctx.catalog),
-                           readonly=True)
+def render_page(request: Request, session: WebSession, values: dict[str, Any],
+                extra: dict[str, Any]) -> Response:
+    catalog = run(request, session, lambda ctx: ctx.catalog, readonly=True)
     return pages.render(request, "settings.html", {
-        "s": current, "stages": list(catalog.stages), "pipelines": catalog.pipelines,
+        "s": values, "stages": list(catalog.stages), "pipelines": catalog.pipelines,
         "STAGE_SETTINGS": STAGE_SETTINGS, "BACKWARD_CHOICES": BACKWARD_CHOICES,
-        "can_edit": session.is_admin}, session, section="settings")
+        "can_edit": session.is_admin, **extra}, session, section="settings")
+
+
+@router.get(URL)
+def show(request: Request, apply: str = "") -> Response:
+    """`?apply=key,key` (after saving): the preview of those saved settings."""
+    from stagecoach.web.routes import settings_backfill as bf
+
+    session = sessions.require(request)
+    keys = bf.applicable(apply.split(",")) if session.is_admin else []
+
+    def load(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
+        current = settings.get(ctx)
+        body = {k: current[k] for k in keys}
+        return current, bf.preview_of(ctx, body) if body else None, body
+
+    current, found, body = run(request, session, load, readonly=True)
+    extra: dict[str, Any] = {}
+    if found is not None:
+        extra = {"preview": found, "apply_body": json.dumps(body), "unsaved": False}
+    return render_page(request, session, current, extra)
 
 
 @router.post(URL)
@@ -83,13 +103,21 @@ async def save(request: Request) -> Response:
                        "Ask an admin of the account to change the lifecycle settings.")
     patch = patch_from_form(form)
 
-    def apply(ctx: Ctx) -> dict[str, Any]:
-        return settings.patch(ctx, patch)
+    def apply(ctx: Ctx) -> list[str]:
+        from stagecoach.web.routes import settings_backfill as bf
+
+        body = bf.changed(settings.get(ctx), patch)
+        settings.patch(ctx, patch)
+        return bf.applicable(body)
 
     try:
-        run(request, session, apply)
+        keys = run(request, session, apply)
     except DomainError as exc:
         return flash_redirect(request, session, URL, "error", exc.message)
+    if keys:
+        return flash_redirect(request, session, f"{URL}?apply={','.join(keys)}", "ok",
+                              "Settings saved. They apply to changes from now on; below is "
+                              "what applying them to existing records would change.")
     return flash_redirect(request, session, URL, "ok",
                           "Settings saved. They apply to changes from now on; existing "
                           "records are not rewritten.")
