@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from stagecoach.domain.errors import Conflict, NotFound, ValidationError
-from stagecoach.services import pipelines
-from stagecoach.services.pipelines import PipelineSpec, StageSpec
+from stagecoach.services import pipeline_stages, pipelines
+from stagecoach.services.pipeline_input import StageSpec
+from stagecoach.services.pipelines import PipelineSpec
 from tests.helpers import Acct, C, D
 
 
@@ -54,7 +55,7 @@ def test_a_won_stage_of_a_new_pipeline_triggers_rule_20(acct: Acct) -> None:
 
 def test_a_stage_made_won_later_counts_for_deals_entering_it_afterwards(acct: Acct) -> None:
     p = renewals(acct)
-    acct.in_unit(lambda ctx: pipelines.update_stage(ctx, p.id, p.stages[0].id, StageSpec(
+    acct.in_unit(lambda ctx: pipeline_stages.update(ctx, p.id, p.stages[0].id, StageSpec(
         metadata={"isClosed": "true", "probability": "1.0"})))
     cid = acct.contact(stage="lead")
     did = acct.create(D, {"dealname": "R", "pipeline": p.id, "dealstage": "renewed"},
@@ -74,20 +75,20 @@ def test_a_stage_made_won_later_counts_for_deals_entering_it_afterwards(acct: Ac
 ])
 def test_invalid_stage_metadata_is_refused(acct: Acct, metadata: dict[str, Any]) -> None:
     with pytest.raises(ValidationError) as err:
-        acct.in_unit(lambda ctx: pipelines.create_stage(ctx, "default", StageSpec(
+        acct.in_unit(lambda ctx: pipeline_stages.create(ctx, "default", StageSpec(
             label="Odd", metadata=metadata)))
     assert err.value.code == "INVALID_STAGE_METADATA"
 
 
 def test_stage_labels_are_unique_within_a_pipeline(acct: Acct) -> None:
     with pytest.raises(ValidationError):
-        acct.in_unit(lambda ctx: pipelines.create_stage(ctx, "default", StageSpec(
+        acct.in_unit(lambda ctx: pipeline_stages.create(ctx, "default", StageSpec(
             label="closed won", metadata=md("1.0", "true"))))
 
 
 def test_a_stage_id_already_used_is_a_conflict(acct: Acct) -> None:
     with pytest.raises(Conflict):
-        acct.in_unit(lambda ctx: pipelines.create_stage(ctx, "default", StageSpec(
+        acct.in_unit(lambda ctx: pipeline_stages.create(ctx, "default", StageSpec(
             id="closedwon", label="Won again", metadata=md("1.0", "true"))))
 
 
@@ -119,7 +120,7 @@ def test_deleting_an_empty_pipeline_archives_it(acct: Acct) -> None:
     with pytest.raises(ValidationError):
         acct.create(D, {"dealname": "R", "pipeline": p.id})
     with pytest.raises(Conflict):  # its ids stay taken
-        acct.in_unit(lambda ctx: pipelines.create_stage(ctx, "default", StageSpec(
+        acct.in_unit(lambda ctx: pipeline_stages.create(ctx, "default", StageSpec(
             id="renewed", label="Renewed", metadata=md("1.0", "true"))))
 
 
@@ -133,7 +134,7 @@ def test_deleting_a_stage_named_by_a_pipeline_stage_rule_is_refused(acct: Acct) 
     acct.settings(pipelineStageRules=[{"pipelineId": "default", "stageId": "contractsent",
                                        "lifecycleStage": "salesqualifiedlead"}])
     with pytest.raises(ValidationError) as err:
-        acct.in_unit(lambda ctx: pipelines.delete_stage(ctx, "default", "contractsent"))
+        acct.in_unit(lambda ctx: pipeline_stages.delete(ctx, "default", "contractsent"))
     assert "pipeline stage rule" in err.value.message
     with pytest.raises(ValidationError):
         acct.in_unit(lambda ctx: pipelines.delete(ctx, "default"))
@@ -142,9 +143,9 @@ def test_deleting_a_stage_named_by_a_pipeline_stage_rule_is_refused(acct: Acct) 
 def test_deleting_a_stage_with_deals_is_refused_and_an_empty_one_goes(acct: Acct) -> None:
     acct.create(D, {"dealname": "A", "dealstage": "qualifiedtobuy"})
     with pytest.raises(ValidationError) as err:
-        acct.in_unit(lambda ctx: pipelines.delete_stage(ctx, "default", "qualifiedtobuy"))
+        acct.in_unit(lambda ctx: pipeline_stages.delete(ctx, "default", "qualifiedtobuy"))
     assert "1 deal is at stage qualifiedtobuy" in err.value.message
-    acct.in_unit(lambda ctx: pipelines.delete_stage(ctx, "default", "presentationscheduled"))
+    acct.in_unit(lambda ctx: pipeline_stages.delete(ctx, "default", "presentationscheduled"))
     with acct.ctx_readonly() as ctx:
         assert ctx.catalog.deal_stage("presentationscheduled") is None
     with pytest.raises(NotFound):
@@ -180,10 +181,10 @@ def test_replacing_a_pipeline_cannot_drop_a_stage_holding_deals(acct: Acct) -> N
 
 def test_replacing_a_stage_needs_its_whole_metadata(acct: Acct) -> None:
     with pytest.raises(ValidationError):
-        acct.in_unit(lambda ctx: pipelines.replace_stage(ctx, "default", "closedlost",
+        acct.in_unit(lambda ctx: pipeline_stages.replace(ctx, "default", "closedlost",
                                                          StageSpec(label="Lost",
                                                                    metadata={})))
-    got = acct.in_unit(lambda ctx: pipelines.replace_stage(
+    got = acct.in_unit(lambda ctx: pipeline_stages.replace(
         ctx, "default", "closedlost", StageSpec(label="Lost", display_order=9,
                                                 metadata=md("0.0", "true"))))
     assert (got.label, got.display_order, got.is_closed) == ("Lost", 9, True)

@@ -6,7 +6,7 @@ import pytest
 
 from stagecoach.domain.errors import Conflict, NotFound, ValidationError
 from stagecoach.services import properties, reads, stages
-from stagecoach.services.properties import OptionSpec, PropertySpec
+from stagecoach.services.property_input import OptionSpec, PropertySpec
 from tests.helpers import API, CO, Acct, C, D
 
 

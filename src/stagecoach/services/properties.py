@@ -10,57 +10,20 @@ services/stages.py, rules 35-39). Every other built-in definition is read-only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from stagecoach.domain.catalog import custom_property
 from stagecoach.domain.errors import Conflict, NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.properties import Option, PropertyDef, check_custom_name
-from stagecoach.domain.values import PropertyType
+from stagecoach.domain.properties import PropertyDef, check_custom_name
 from stagecoach.services import configuration, stages
+from stagecoach.services import property_input as check
 from stagecoach.services.context import Ctx
+from stagecoach.services.property_input import PropertySpec
 from stagecoach.store import property_defs as store
 
-FIELD_TYPES: dict[PropertyType, tuple[str, ...]] = {
-    PropertyType.STRING: ("text", "textarea", "phonenumber", "html"),
-    PropertyType.NUMBER: ("number",),
-    PropertyType.DATE: ("date",),
-    PropertyType.DATETIME: ("date",),
-    PropertyType.ENUMERATION: ("select", "radio"),
-    PropertyType.BOOL: ("booleancheckbox",),
-}
-BOOL_OPTIONS = (Option("true", "Yes", 0), Option("false", "No", 1))
 EDITABLE_BUILTINS = frozenset({"hs_lead_status", "lifecyclestage"})
-MAX_OPTIONS = 1000
-MAX_LABEL = 200
-MAX_GROUP = 100
-
-
-@dataclass(frozen=True)
-class OptionSpec:
-    value: str
-    label: str
-    display_order: int | None = None
-    hidden: bool = False
-
-
-@dataclass(frozen=True)
-class PropertySpec:
-    """A create or a patch; None means "not given"."""
-
-    name: str | None = None
-    label: str | None = None
-    type: str | None = None
-    field_type: str | None = None
-    group_name: str | None = None
-    description: str | None = None
-    options: Sequence[OptionSpec] | None = None
-    display_order: int | None = None
-    hidden: bool | None = None
-    form_field: bool | None = None
-    has_unique_value: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -125,76 +88,6 @@ def _not_found(ot: ObjectType, name: str) -> NotFound:
                     code="PROPERTY_DOESNT_EXIST", propertyName=name)
 
 
-def _text(key: str, value: str | None, limit: int, *, required: bool = True) -> str:
-    v = (value or "").strip()
-    if (required and not v) or len(v) > limit:
-        raise ValidationError(f"{key} is {'1' if required else '0'} to {limit} characters",
-                              code="INVALID_" + key.upper(), propertyName=key)
-    return v
-
-
-def _type(value: str | None) -> PropertyType:
-    try:
-        return PropertyType(value or "")
-    except ValueError:
-        raise ValidationError(
-            f"type {value!r} is not one of {', '.join(t.value for t in PropertyType)}",
-            code="INVALID_PROPERTY_TYPE") from None
-
-
-def _field_type(ptype: PropertyType, value: str | None) -> str:
-    allowed = FIELD_TYPES[ptype]
-    if value is None:
-        return allowed[0]
-    if value not in allowed:
-        raise ValidationError(
-            f"fieldType {value!r} does not fit type {ptype.value}; use one of "
-            + ", ".join(allowed), code="INVALID_FIELD_TYPE", allowedOptions=list(allowed))
-    return value
-
-
-def _options(ptype: PropertyType, given: Sequence[OptionSpec] | None) -> tuple[Option, ...]:
-    if ptype is PropertyType.BOOL:
-        if given and sorted(o.value for o in given) != ["false", "true"]:
-            raise ValidationError("A bool property's options are the values true and false",
-                                  code="INVALID_OPTIONS")
-        if not given:
-            return BOOL_OPTIONS
-    elif ptype is not PropertyType.ENUMERATION:
-        if given:
-            raise ValidationError(f"A {ptype.value} property has no options",
-                                  code="INVALID_OPTIONS")
-        return ()
-    elif not given:
-        raise ValidationError("An enumeration property needs at least one option",
-                              code="INVALID_OPTIONS")
-    return check_options(given)
-
-
-def check_options(given: Sequence[OptionSpec]) -> tuple[Option, ...]:
-    if len(given) > MAX_OPTIONS:
-        raise ValidationError(f"At most {MAX_OPTIONS} options", code="INVALID_OPTIONS")
-    out: list[Option] = []
-    seen: set[str] = set()
-    for i, o in enumerate(given):
-        value = (o.value or "").strip()
-        if not value or len(value) > 500 or value in seen:
-            raise ValidationError(
-                f"Option values are non-empty, at most 500 characters and distinct: "
-                f"{value[:100]!r}", code="INVALID_OPTIONS")
-        seen.add(value)
-        out.append(Option(value, _text("label", o.label, MAX_LABEL),
-                          o.display_order if o.display_order is not None else i, o.hidden))
-    return tuple(out)
-
-
-def _check_unsupported(spec: PropertySpec) -> None:
-    if spec.has_unique_value:
-        raise ValidationError(
-            "Custom properties cannot require unique values (email is the account's unique "
-            "contact property)", code="UNIQUE_VALUE_UNAVAILABLE")
-
-
 def create(ctx: Ctx, ot: ObjectType, spec: PropertySpec) -> PropertyInfo:
     configuration.lock(ctx)
     name = (spec.name or "").strip()
@@ -204,17 +97,17 @@ def create(ctx: Ctx, ot: ObjectType, spec: PropertySpec) -> PropertyInfo:
                        + (" (archived)" if name in rows and rows[name].archived else ""),
                        code="PROPERTY_EXISTS", propertyName=name)
     check_custom_name(name, ())
-    _check_unsupported(spec)
-    ptype = _type(spec.type)
-    options = _options(ptype, spec.options)
+    check.check_unsupported(spec)
+    ptype = check.property_type(spec.type)
+    options = check.options(ptype, spec.options)
     store.insert(ctx.conn, ctx.account_id, ot, {
         "name": name,
-        "label": _text("label", spec.label, MAX_LABEL),
+        "label": check.text("label", spec.label, check.MAX_LABEL),
         "type": ptype.value,
-        "field_type": _field_type(ptype, spec.field_type),
-        "group_name": _text("groupName", spec.group_name, MAX_GROUP),
-        "description": _text("description", spec.description, 2000, required=False),
-        "options": _options_json(options),
+        "field_type": check.field_type(ptype, spec.field_type),
+        "group_name": check.text("groupName", spec.group_name, check.MAX_GROUP),
+        "description": check.text("description", spec.description, 2000, required=False),
+        "options": check.options_json(options),
         "builtin": False,
         "display_order": spec.display_order if spec.display_order is not None else -1,
         "hidden": bool(spec.hidden),
@@ -227,11 +120,6 @@ def create(ctx: Ctx, ot: ObjectType, spec: PropertySpec) -> PropertyInfo:
     return get(ctx, ot, name)
 
 
-def _options_json(options: Sequence[Option]) -> list[dict[str, Any]]:
-    return [{"value": o.value, "label": o.label, "displayOrder": o.display_order,
-             "hidden": o.hidden} for o in options]
-
-
 def update(ctx: Ctx, ot: ObjectType, name: str, spec: PropertySpec) -> PropertyInfo:
     configuration.lock(ctx)
     current = get(ctx, ot, name)
@@ -241,22 +129,22 @@ def update(ctx: Ctx, ot: ObjectType, name: str, spec: PropertySpec) -> PropertyI
     if current.read_only_definition:
         raise ValidationError(f"{name} is a built-in property whose definition is read-only",
                               code="READ_ONLY_DEFINITION", propertyName=name)
-    _check_unsupported(spec)
+    check.check_unsupported(spec)
     ptype = p.type
-    if spec.type is not None and _type(spec.type) is not ptype:
+    if spec.type is not None and check.property_type(spec.type) is not ptype:
         raise ValidationError(f"The type of {name} cannot be changed",
                               code="TYPE_CHANGE_UNAVAILABLE", propertyName=name)
     values: dict[str, Any] = {"updated_at": ctx.now}
     if spec.label is not None:
-        values["label"] = _text("label", spec.label, MAX_LABEL)
+        values["label"] = check.text("label", spec.label, check.MAX_LABEL)
     if spec.description is not None:
-        values["description"] = _text("description", spec.description, 2000, required=False)
+        values["description"] = check.text("description", spec.description, 2000, required=False)
     if spec.group_name is not None:
-        values["group_name"] = _text("groupName", spec.group_name, MAX_GROUP)
+        values["group_name"] = check.text("groupName", spec.group_name, check.MAX_GROUP)
     if spec.field_type is not None:
-        values["field_type"] = _field_type(ptype, spec.field_type)
+        values["field_type"] = check.field_type(ptype, spec.field_type)
     if spec.options is not None:
-        values["options"] = _options_json(_options(ptype, spec.options))
+        values["options"] = check.options_json(check.options(ptype, spec.options))
     if spec.display_order is not None:
         values["display_order"] = spec.display_order
     if spec.hidden is not None:
@@ -268,7 +156,7 @@ def update(ctx: Ctx, ot: ObjectType, name: str, spec: PropertySpec) -> PropertyI
         store.insert(ctx.conn, ctx.account_id, ot, {
             "name": name, "label": p.label, "type": p.type.value,
             "field_type": p.field_type, "group_name": p.group,
-            "description": p.description, "options": _options_json(p.options),
+            "description": p.description, "options": check.options_json(p.options),
             "builtin": True, "created_at": current.created_at, **values})
     else:
         store.change(ctx.conn, ctx.account_id, ot, name, values)

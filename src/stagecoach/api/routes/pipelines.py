@@ -12,9 +12,10 @@ from stagecoach.api.auth import principal, require, schema_scope
 from stagecoach.api.errors import ApiError
 from stagecoach.api.routes.schema_wire import iso
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import pipelines
+from stagecoach.services import pipeline_stages, pipelines
 from stagecoach.services.accounts import Principal
-from stagecoach.services.pipelines import PipelineSpec, PipelineView, StageSpec, StageView
+from stagecoach.services.pipeline_input import StageSpec
+from stagecoach.services.pipelines import PipelineSpec, PipelineView, StageView
 
 router = APIRouter(prefix="/crm/v3/pipelines", tags=["pipelines"])
 
@@ -147,7 +148,7 @@ def create_stage(request: Request, object_type: str, pipeline_id: str, body: Sta
                  ) -> dict[str, Any]:
     p = _caller(request, object_type, True)
     made = unit.run(request, p.account_id,
-                    lambda ctx: pipelines.create_stage(ctx, pipeline_id, body.spec()))
+                    lambda ctx: pipeline_stages.create(ctx, pipeline_id, body.spec()))
     return stage_json(made)
 
 
@@ -170,9 +171,9 @@ def update_stage(request: Request, object_type: str, pipeline_id: str, stage_id:
     def run(ctx):  # type: ignore[no-untyped-def]
         if body.archived:
             view = pipelines.get_stage(ctx, pipeline_id, stage_id)
-            pipelines.delete_stage(ctx, pipeline_id, stage_id)
+            pipeline_stages.delete(ctx, pipeline_id, stage_id)
             return view
-        return pipelines.update_stage(ctx, pipeline_id, stage_id, body.spec())
+        return pipeline_stages.update(ctx, pipeline_id, stage_id, body.spec())
 
     out = stage_json(unit.run(request, p.account_id, run))
     out["archived"] = bool(body.archived)
@@ -185,7 +186,7 @@ def replace_stage(request: Request, object_type: str, pipeline_id: str, stage_id
     p = _caller(request, object_type, True)
     return stage_json(unit.run(
         request, p.account_id,
-        lambda ctx: pipelines.replace_stage(ctx, pipeline_id, stage_id, body.spec())))
+        lambda ctx: pipeline_stages.replace(ctx, pipeline_id, stage_id, body.spec())))
 
 
 @router.delete("/{object_type}/{pipeline_id}/stages/{stage_id}", status_code=204)
@@ -193,5 +194,5 @@ def delete_stage(request: Request, object_type: str, pipeline_id: str, stage_id:
                  ) -> Response:
     p = _caller(request, object_type, True)
     unit.run(request, p.account_id,
-             lambda ctx: pipelines.delete_stage(ctx, pipeline_id, stage_id))
+             lambda ctx: pipeline_stages.delete(ctx, pipeline_id, stage_id))
     return Response(status_code=204)

@@ -14,7 +14,8 @@ from stagecoach.api.routes.schema_wire import iso, query_bool
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services import properties, stages
 from stagecoach.services.accounts import Principal
-from stagecoach.services.properties import OptionSpec, PropertyInfo, PropertySpec
+from stagecoach.services.properties import PropertyInfo
+from stagecoach.services.property_input import OptionSpec, PropertySpec
 
 router = APIRouter(prefix="/crm/v3/properties", tags=["properties"])
 
