@@ -166,21 +166,15 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
             for i, s in enumerate(steps)
         ))
     elif p.mode is FunnelMode.ANY:
-        # Distinct (stage, record) pairs first: a grouped scan in index order, cheaper than
-        # COUNT(DISTINCT), which sorts.
-        bcols = q.bval(q.pop)
-        pairs = (
-            select(H.value, H.record_id, *bcols)
-            .select_from(q.history())
-            .where(*q.entries(), *q.scoped(), H.value.in_(p.stages))
-            .group_by(H.value, H.record_id, *bcols)
-            .subquery("pairs")
-        )
-        idx = case(*((pairs.c.value == s, i) for i, s in enumerate(p.stages)), else_=-1)
-        stmt = (
-            select(idx.label("step"), *q.bval(pairs), func.count().label("n"))
-            .group_by(pairs.c.value, *q.bval(pairs))
-        )
+        # Per stage, the records with an entry: each reads one stage's slice of the
+        # (value, record_id) index in order, so grouping streams without sorting or hashing.
+        members = [_stage_members(q, stage) for stage in p.stages]
+        stmt = union_all(*(
+            select(literal(i).label("step"), *q.bval(m), func.count().label("n"))
+            .select_from(m)
+            .group_by(*q.bval(m))
+            for i, m in enumerate(members)
+        ))
     else:
         f = _furthest(q)
         stmt = select(f.c.f.label("step"), *q.bval(f), func.count().label("n")).group_by(
@@ -193,6 +187,18 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
     return out
 
 
+def _stage_members(q: _Query, stage: str) -> Any:
+    """(record_id[, bval]) of the records that entered `stage` in the range."""
+    bcols = q.bval(q.pop)
+    return (
+        select(H.record_id, *bcols)
+        .select_from(q.history())
+        .where(*q.entries(), *q.scoped(), H.value == stage)
+        .group_by(H.record_id, *bcols)
+        .subquery(f"entered_{stage}")
+    )
+
+
 def _step_members(q: _Query, step: int) -> Any:
     """(record_id[, bval]) of the records counted at `step`."""
     p = q.p
@@ -200,14 +206,7 @@ def _step_members(q: _Query, step: int) -> Any:
         s = _ordered_steps(q)[step]
         return select(s.c.record_id, *q.bval(s)).subquery("members")
     if p.mode is FunnelMode.ANY:
-        bcols = q.bval(q.pop)
-        return (
-            select(H.record_id, *bcols)
-            .select_from(q.history())
-            .where(*q.entries(), *q.scoped(), H.value == p.stages[step])
-            .group_by(H.record_id, *bcols)
-            .subquery("members")
-        )
+        return _stage_members(q, p.stages[step])
     f = _furthest(q)
     return select(f.c.record_id, *q.bval(f)).where(f.c.f >= step).subquery("members")
 
