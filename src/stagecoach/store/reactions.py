@@ -161,49 +161,61 @@ def stage_deal_rule(
         conn.execute(_deal_rule_statement(intent.trigger, ot), params)
 
 
-@lru_cache(maxsize=8)
-def _deal_rule_statement(trigger: Trigger, ot: ObjectType) -> Any:
+def _deal_partners(trigger: Trigger, ot: ObjectType) -> tuple[Any, list[Any], Any, Any, Any]:
+    """Records of type `ot` associated with a deal that, in this step, entered one of the
+    stages bound as `stage_ids` (DEAL_STAGE) or became associated while at one of them
+    (ASSOCIATION). Returns (from clause, conditions, partner id, cause id, cause time)."""
     unl = atypes.unlabelled(D, ot).id
     rec = aliased(records, name="rec")
-    deal = aliased(records, name="deal")
     if trigger is Trigger.DEAL_STAGE:
-        q = (
-            select(_ACC, _NEW_OP, literal(int(ot)), A.to_id, _TARGET, *_source_columns(),
-                   literal("property"), func.min(H.id))
-            .select_from(property_history)
+        from_ = (
+            property_history
             .join(associations, and_(A.account_id == H.account_id,
                                      A.from_type == int(D), A.from_id == H.record_id,
                                      A.to_type == int(ot), A.type_id == unl))
             .join(rec, and_(rec.c.account_id == A.account_id,
                             rec.c.object_type == int(ot), rec.c.id == A.to_id,
                             rec.c.archived.is_(False)))
-            .where(H.account_id == _ACC, H.op_id == _OP,
-                   H.object_type == int(D), H.property == "dealstage",
-                   H.value.in_(_IDS))
-            .group_by(A.to_id)
         )
-    else:
-        q = (
-            select(_ACC, _NEW_OP, literal(int(ot)), AH.to_id, _TARGET, *_source_columns(),
-                   literal("association"), func.min(AH.id))
-            .select_from(association_history)
-            .join(deal, and_(deal.c.account_id == AH.account_id,
-                             deal.c.object_type == int(D), deal.c.id == AH.from_id,
-                             deal.c.archived.is_(False),
-                             deal.c.dealstage.in_(_IDS)))
-            .join(rec, and_(rec.c.account_id == AH.account_id,
-                            rec.c.object_type == int(ot), rec.c.id == AH.to_id,
-                            rec.c.archived.is_(False)))
-            .where(AH.account_id == _ACC, AH.op_id == _OP,
-                   AH.from_type == int(D), AH.to_type == int(ot), AH.type_id == unl,
-                   AH.action == "add",
-                   exists(select(A.type_id).where(
-                       A.account_id == _ACC, A.from_type == int(D),
-                       A.from_id == AH.from_id, A.to_type == int(ot),
-                       A.to_id == AH.to_id, A.type_id == unl)))
-            .group_by(AH.to_id)
-        )
+        conds = [H.account_id == _ACC, H.op_id == _OP, H.object_type == int(D),
+                 H.property == "dealstage", H.value.in_(_IDS)]
+        return from_, conds, A.to_id, H.id, H.ts
+    deal = aliased(records, name="deal")
+    from_ = (
+        association_history
+        .join(deal, and_(deal.c.account_id == AH.account_id,
+                         deal.c.object_type == int(D), deal.c.id == AH.from_id,
+                         deal.c.archived.is_(False), deal.c.dealstage.in_(_IDS)))
+        .join(rec, and_(rec.c.account_id == AH.account_id,
+                        rec.c.object_type == int(ot), rec.c.id == AH.to_id,
+                        rec.c.archived.is_(False)))
+    )
+    conds = [AH.account_id == _ACC, AH.op_id == _OP, AH.from_type == int(D),
+             AH.to_type == int(ot), AH.type_id == unl, AH.action == "add",
+             exists(select(A.type_id).where(
+                 A.account_id == _ACC, A.from_type == int(D), A.from_id == AH.from_id,
+                 A.to_type == int(ot), A.to_id == AH.to_id, A.type_id == unl))]
+    return from_, conds, AH.to_id, AH.id, AH.from_id
+
+
+_CAUSE_KIND = {Trigger.DEAL_STAGE: "property", Trigger.ASSOCIATION: "association"}
+
+
+@lru_cache(maxsize=8)
+def _deal_rule_statement(trigger: Trigger, ot: ObjectType) -> Any:
+    from_, conds, partner, cause, _ = _deal_partners(trigger, ot)
+    q = (
+        select(_ACC, _NEW_OP, literal(int(ot)), partner, _TARGET, *_source_columns(),
+               literal(_CAUSE_KIND[trigger]), func.min(cause))
+        .select_from(from_).where(*conds).group_by(partner)
+    )
     return stage_moves.insert().from_select(_MOVE_COLUMNS, q)
+
+
+@lru_cache(maxsize=8)
+def _won_partners_statement(trigger: Trigger, ot: ObjectType) -> Any:
+    from_, conds, partner, cause, when = _deal_partners(trigger, ot)
+    return select(partner, when, cause).select_from(from_).where(*conds)
 
 
 def close_date_candidates(
@@ -212,46 +224,21 @@ def close_date_candidates(
     """(object type, record id, won time, cause kind, cause id) of records associated with
     deals won in the step. Deals won together give the earliest time and first cause."""
     found: dict[tuple[ObjectType, int], tuple[int, str, int]] = {}
+    params = {"acc": account_id, "op": op_id, "stage_ids": list(intent.won_stage_ids)}
+    kind = _CAUSE_KIND[intent.trigger]
     for ot in (C, CO):
-        unl = atypes.unlabelled(D, ot).id
-        rec = aliased(records, name="rec")
-        deal = aliased(records, name="deal")
+        rows = conn.execute(_won_partners_statement(intent.trigger, ot), params).all()
         if intent.trigger is Trigger.DEAL_STAGE:
-            rows = conn.execute(
-                select(A.to_id, H.ts, H.id)
-                .select_from(property_history)
-                .join(associations, and_(A.account_id == H.account_id,
-                                         A.from_type == int(D), A.from_id == H.record_id,
-                                         A.to_type == int(ot), A.type_id == unl))
-                .join(rec, and_(rec.c.account_id == A.account_id,
-                                rec.c.object_type == int(ot), rec.c.id == A.to_id,
-                                rec.c.archived.is_(False)))
-                .where(H.account_id == account_id, H.op_id == op_id,
-                       H.object_type == int(D), H.property == "dealstage",
-                       H.value.in_(intent.won_stage_ids))
-            ).all()
-            hits = [(r[0], int(r[1]), "property", int(r[2])) for r in rows]
+            hits = [(r[0], int(r[1]), kind, int(r[2])) for r in rows]
         else:
-            rows = conn.execute(
-                select(AH.to_id, AH.from_id, AH.id)
-                .select_from(association_history)
-                .join(deal, and_(deal.c.account_id == AH.account_id,
-                                 deal.c.object_type == int(D), deal.c.id == AH.from_id,
-                                 deal.c.dealstage.in_(intent.won_stage_ids)))
-                .join(rec, and_(rec.c.account_id == AH.account_id,
-                                rec.c.object_type == int(ot), rec.c.id == AH.to_id,
-                                rec.c.archived.is_(False)))
-                .where(AH.account_id == account_id, AH.op_id == op_id,
-                       AH.from_type == int(D), AH.to_type == int(ot), AH.type_id == unl,
-                       AH.action == "add")
-            ).all()
+            # The third column is the deal; it was won when it last changed stage.
             won_at = dict(conn.execute(
                 select(H.record_id, func.max(H.ts))
                 .where(H.account_id == account_id, H.object_type == int(D),
                        H.property == "dealstage", H.record_id.in_({r[1] for r in rows}))
                 .group_by(H.record_id)
             ).all()) if rows else {}
-            hits = [(r[0], int(won_at[r[1]]), "association", int(r[2])) for r in rows
+            hits = [(r[0], int(won_at[r[1]]), kind, int(r[2])) for r in rows
                     if r[1] in won_at]
         for rid, ts, kind, cause in hits:
             prev = found.get((ot, rid))
