@@ -76,6 +76,9 @@ def _populate_pg(conn: Any, account_id: int, company: int, rids: list[int], hids
         "INSERT INTO records (account_id, object_type, id, created_at, updated_at, archived, "
         "lifecyclestage, props) SELECT :a, 1, r, :t, :t, false, 'lead', CAST(:p AS jsonb) "
         "FROM unnest(CAST(:rids AS bigint[])) AS r"), params)
+    # Statistics that still say "a handful of records" make every foreign-key check of the
+    # history insert below scan the account (see store/imports.py refresh_statistics).
+    conn.execute(text("ANALYZE records"))
     conn.execute(text(
         "INSERT INTO property_history (account_id, id, object_type, record_id, property, value, "
         "ts, source_type, op_id) SELECT :a, h, 1, r, 'lifecyclestage', 'lead', :t, 'IMPORT', 0 "
