@@ -25,6 +25,32 @@ def upgrade() -> None:
     sa.Column('web_secret', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('account_id', name=op.f('pk_accounts'))
     )
+    op.create_table('property_history',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('record_id', sa.BigInteger(), nullable=False),
+    sa.Column('property', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.Text(), nullable=True),
+    sa.Column('old_value', sa.Text(), nullable=True),
+    sa.Column('ts', sa.BigInteger(), nullable=False),
+    sa.Column('source_type', sa.String(length=40), nullable=False),
+    sa.Column('source_id', sa.String(length=200), nullable=True),
+    sa.Column('source_label', sa.String(length=200), nullable=True),
+    sa.Column('user_id', sa.BigInteger(), nullable=True),
+    sa.Column('op_id', sa.BigInteger(), nullable=False),
+    sa.Column('cause_kind', sa.String(length=20), nullable=True),
+    sa.Column('cause_id', sa.BigInteger(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_property_history'))
+    )
+    with op.batch_alter_table('property_history', schema=None) as batch_op:
+        batch_op.create_index('ix_history_op', ['account_id', 'op_id'], unique=False)
+        batch_op.create_index('ix_history_property_record', ['account_id', 'object_type', 'property', 'record_id', 'ts', 'id', 'value'], unique=False)
+        batch_op.create_index('ix_history_property_ts', ['account_id', 'object_type', 'property', 'ts'], unique=False)
+        batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
+        batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
+
     op.create_table('account_settings',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -356,33 +382,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id', 'pipeline_id'], ['pipelines.account_id', 'pipelines.id'], name=op.f('fk_pipeline_stages_account_id_pipeline_id_pipelines'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_pipeline_stages'))
     )
-    op.create_table('property_history',
-    sa.Column('account_id', sa.BigInteger(), nullable=False),
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('object_type', sa.SmallInteger(), nullable=False),
-    sa.Column('record_id', sa.BigInteger(), nullable=False),
-    sa.Column('property', sa.String(length=100), nullable=False),
-    sa.Column('value', sa.Text(), nullable=True),
-    sa.Column('old_value', sa.Text(), nullable=True),
-    sa.Column('ts', sa.BigInteger(), nullable=False),
-    sa.Column('source_type', sa.String(length=40), nullable=False),
-    sa.Column('source_id', sa.String(length=200), nullable=True),
-    sa.Column('source_label', sa.String(length=200), nullable=True),
-    sa.Column('user_id', sa.BigInteger(), nullable=True),
-    sa.Column('op_id', sa.BigInteger(), nullable=False),
-    sa.Column('cause_kind', sa.String(length=20), nullable=True),
-    sa.Column('cause_id', sa.BigInteger(), nullable=True),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['account_id', 'object_type', 'record_id'], ['records.account_id', 'records.object_type', 'records.id'], name=op.f('fk_property_history_account_id_object_type_record_id_records'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_property_history'))
-    )
-    with op.batch_alter_table('property_history', schema=None) as batch_op:
-        batch_op.create_index('ix_history_op', ['account_id', 'op_id'], unique=False)
-        batch_op.create_index('ix_history_property_record', ['account_id', 'object_type', 'property', 'record_id', 'ts', 'id', 'value'], unique=False)
-        batch_op.create_index('ix_history_property_ts', ['account_id', 'object_type', 'property', 'ts'], unique=False)
-        batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
-        batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
-
 
 
     if op.get_bind().dialect.name == "postgresql":
@@ -394,14 +393,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for kind in _SEQUENCES:
             op.execute(f"DROP SEQUENCE IF EXISTS stagecoach_{kind}_seq")
-    with op.batch_alter_table('property_history', schema=None) as batch_op:
-        batch_op.drop_index('ix_history_record')
-        batch_op.drop_index('ix_history_property_value')
-        batch_op.drop_index('ix_history_property_ts')
-        batch_op.drop_index('ix_history_property_record')
-        batch_op.drop_index('ix_history_op')
-
-    op.drop_table('property_history')
     op.drop_table('pipeline_stages')
     op.drop_table('import_errors')
     op.drop_table('form_submissions')
@@ -459,4 +450,12 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('account_settings')
+    with op.batch_alter_table('property_history', schema=None) as batch_op:
+        batch_op.drop_index('ix_history_record')
+        batch_op.drop_index('ix_history_property_value')
+        batch_op.drop_index('ix_history_property_ts')
+        batch_op.drop_index('ix_history_property_record')
+        batch_op.drop_index('ix_history_op')
+
+    op.drop_table('property_history')
     op.drop_table('accounts')
