@@ -174,6 +174,12 @@ def _progress_contacts(ctx: Ctx, st: _State) -> None:
     records.update_many(ctx, C, qualifying + status, UI)
 
 
+# What the demo company sells: (amount, what a deal is named after).
+_PLANS = ((1200, "Starter plan"), (4800, "Team plan"), (9900, "Business plan"),
+          (15000, "Onboarding package"), (24000, "Enterprise plan"),
+          (60000, "Multi-year enterprise agreement"))
+
+
 def _deals(ctx: Ctx, st: _State) -> None:
     rng = st.rng
     pipeline = ctx.catalog.pipeline("default")
@@ -183,10 +189,13 @@ def _deals(ctx: Ctx, st: _State) -> None:
     sqls = [rid for rid, row in _load(ctx, C, rng.sample(st.contacts, min(len(st.contacts), 40))
                                       ).items() if row.stage == "salesqualifiedlead"]
     for rid in sqls[: rng.randint(0, 3)]:
-        company = _load(ctx, C, [rid])[rid].values.get("associatedcompanyid")
+        contact = _load(ctx, C, [rid])[rid].values
+        company = contact.get("associatedcompanyid")
         assoc = [(C, rid, ())] + ([(CO, int(company), ())] if company else [])
-        amount = rng.choice((1200, 4800, 9900, 15000, 24000, 60000))
-        made = records.create(ctx, D, [NewRecord({"dealname": f"Deal {st.seq}-{rid}",
+        amount, plan = rng.choice(_PLANS)
+        buyer = (_load(ctx, CO, [int(company)])[int(company)].values.get("name") if company
+                 else None) or f"{contact.get('firstname', '')} {contact.get('lastname', '')}"
+        made = records.create(ctx, D, [NewRecord({"dealname": f"{buyer.strip()} – {plan}",
                                                   "amount": str(amount),
                                                   "dealstage": order[0]}, assoc)], UI)
         if made[0].record_id is not None:
