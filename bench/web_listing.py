@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import tempfile
 import time
 
 from sqlalchemy import func, select
@@ -63,7 +64,7 @@ def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300_000
-    url = sys.argv[2] if len(sys.argv) > 2 else "sqlite:///bench-web.db"
+    url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{tempfile.mkdtemp()}/bench-web.db"
     sc = Stagecoach(url)
     account_id = seed(sc, n)
     C = ObjectType.CONTACT
