@@ -262,8 +262,8 @@ def _object_type_names() -> list[str]:
 def describe(doc: dict[str, Any]) -> dict[str, Any]:
     """The document FastAPI builds, with the real responses of every operation."""
     components = doc.setdefault("components", {}).setdefault("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        components.pop(name, None)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
     components.update(SCHEMAS)
     rate_headers = {k: {"description": v, "schema": {"type": "integer"}}
                     for k, v in _RATE_HEADERS.items()}
