@@ -15,6 +15,7 @@ from tests.conftest import pg_database_url
 from tests.e2e.conftest import LiveServer, Server, new_account, start_server
 
 LIMIT = 20
+DAILY = 1000  # a block of one permit: every request is counted in the database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -24,6 +25,7 @@ def strict_server(request: pytest.FixtureRequest, tmp_root: str) -> Iterator[Liv
            else pg_database_url("strict"))
     srv = start_server(url, Path(tmp_root), workers=2,
                        env={"STAGECOACH_RATE_LIMIT": str(LIMIT),
+                            "STAGECOACH_DAILY_RATE_LIMIT": str(DAILY),
                             "STAGECOACH_MAX_BODY_BYTES": "20000"})
     yield srv
     srv.stop()
@@ -136,3 +138,18 @@ def test_without_a_key_a_retry_creates_again(server: Server) -> None:
         for _ in range(2):
             http.post("/crm/v3/objects/contacts", json={"properties": {"firstname": "t"}})
         assert len(http.get("/crm/v3/objects/contacts").json()["results"]) == 2
+
+
+def test_daily_limit_headers_count_the_account_across_processes(
+        strict_server: LiveServer) -> None:
+    s = new_account(strict_server)
+    _fresh_window()
+    seen = []
+    for _ in range(6):  # the two processes answer in turn, sharing one count
+        r = httpx.get(s.url("/crm/v3/objects/contacts"), headers=s.headers, timeout=30)
+        assert r.status_code == 200
+        assert r.headers["X-HubSpot-RateLimit-Daily"] == str(DAILY)
+        assert r.headers["X-HubSpot-RateLimit-Max"] == str(LIMIT)
+        assert r.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
+        seen.append(int(r.headers["X-HubSpot-RateLimit-Daily-Remaining"]))
+    assert seen == list(range(DAILY - 1, DAILY - 7, -1))

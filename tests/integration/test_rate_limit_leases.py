@@ -79,3 +79,35 @@ def test_a_used_up_window_is_refused_without_asking_the_database(sc: Stagecoach,
     finally:
         event.remove(sc.engine, "before_cursor_execute", count)
     assert statements == []
+
+
+def test_daily_headers_are_sent_only_when_a_daily_limit_is_configured(
+        sc: Stagecoach, acct: Acct) -> None:
+    clock = Clock(1_800_000_000.0)
+    plain = RateLimiter(sc.engine, 100, clock).take(acct.id, 11).headers()
+    assert set(plain) == {"X-HubSpot-RateLimit-Interval-Milliseconds",
+                          "X-HubSpot-RateLimit-Max", "X-HubSpot-RateLimit-Remaining"}
+    daily = RateLimiter(sc.engine, 100, clock, daily=500).take(acct.id, 11).headers()
+    assert daily["X-HubSpot-RateLimit-Daily"] == "500"
+    assert daily["X-HubSpot-RateLimit-Daily-Remaining"] == "499"
+    assert daily["X-HubSpot-RateLimit-Max"] == "100"
+
+
+def test_the_daily_limit_is_per_account_and_shared_by_processes_and_tokens(
+        sc: Stagecoach, acct: Acct) -> None:
+    clock = Clock(1_800_000_000.0)  # 08:00 UTC: 16 hours left in the day
+    procs = [RateLimiter(sc.engine, 1000, clock, daily=30) for _ in range(2)]
+    admitted = sum(_admitted(procs[i % 2], acct, 20 + i % 3) for i in range(60))
+    assert admitted == 30  # a block of one permit: nothing is lost between processes
+    with pytest.raises(ApiError) as err:
+        procs[0].take(acct.id, 99)
+    assert err.value.headers is not None
+    assert err.value.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    assert err.value.errors is not None
+    assert err.value.errors[0]["context"]["policyName"] == ["DAILY"]
+    assert int(err.value.headers["Retry-After"]) == 16 * 3600
+    # Another account has its own day; the next day starts afresh.
+    other = Acct.new(sc)
+    assert _admitted(procs[0], other, 1)
+    clock.t += 16 * 3600
+    assert _admitted(procs[1], acct, 20)

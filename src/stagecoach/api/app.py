@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stagecoach import __version__, web
-from stagecoach.api import errors, safety
+from stagecoach.api import errors, openapi_responses, safety
 from stagecoach.api.routes import (
     associations,
     events,
@@ -46,4 +46,5 @@ def create_app(sc: Stagecoach) -> FastAPI:
     app.include_router(events.router)
     imports.install(app)
     app.include_router(lifecycle_routes.router)
+    openapi_responses.install(app)
     return app

@@ -12,8 +12,10 @@ from fastapi import Request
 from stagecoach.api import wire
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.properties import DEFAULT_READ
 from stagecoach.domain.sources import Source, SourceType
-from stagecoach.services import reads
+from stagecoach.domain.values import ms_to_iso
+from stagecoach.services import reads, timeline
 from stagecoach.services.accounts import Principal
 from stagecoach.services.context import Ctx
 from stagecoach.store import associations as links
@@ -49,11 +51,20 @@ def read_options(request: Request) -> ReadOptions:
     )
 
 
-def render(ctx: Ctx, ot: ObjectType, rows: Sequence[RecordRow], opts: ReadOptions
-           ) -> list[dict[str, Any]]:
+def render(ctx: Ctx, ot: ObjectType, rows: Sequence[RecordRow], opts: ReadOptions,
+           as_of: int | None = None) -> list[dict[str, Any]]:
+    """The records as the wire shows them; with `as_of`, as they stood then (records that
+    did not exist yet are left out)."""
+    if as_of is not None:
+        rows = timeline.rows_as_of(ctx, ot, rows, opts.properties or DEFAULT_READ[ot], as_of)
     ids = [r.id for r in rows]
     history = (reads.history_of(ctx, ot, ids, opts.with_history)
                if opts.with_history and ids else {})
+    if as_of is not None:
+        then = ms_to_iso(as_of)
+        history = {rid: {name: [e for e in entries if e.timestamp <= then]
+                         for name, entries in by_name.items()}
+                   for rid, by_name in history.items()}
     assoc: dict[ObjectType, dict[int, dict[int, list[int]]]] = {}
     for to_type in opts.associations or ():
         assoc[to_type] = links.of_records(ctx.conn, ctx.account_id, ot, ids, to_type)

@@ -20,13 +20,16 @@ _READ = [
     _q("associations", _LIST, "Object types whose associated ids to return."),
     _q("archived", {"type": "boolean"}, "Only archived records (true/True/false/False)."),
 ]
+AS_OF = _q("asOf", {"type": "string"},
+           "Read the records as they stood at this instant (ISO datetime or epoch ms).")
 LIST = {"parameters": [
+    AS_OF,
     _q("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
        "Page size."),
     _q("after", {"type": "string"}, "Cursor from paging.next.after."),
     *_READ]}
 GET = {"parameters": [
-    *_READ, _q("idProperty", {"type": "string"}, "A unique property naming the record "
+    *_READ, AS_OF, _q("idProperty", {"type": "string"}, "A unique property naming the record "
                                                  "(email for contacts, domain for companies).")]}
 PATCH = {"parameters": [GET["parameters"][-1]]}
 ASSOC_LIST = {"parameters": [
@@ -40,6 +43,7 @@ def body(description: str, schema: dict[str, Any] | None = None) -> dict[str, An
         "application/json": {"schema": schema or {"type": "object"}}}}}
 
 
+BATCH_READ_QUERY = [_q("archived", {"type": "boolean"}, "Read archived records."), AS_OF]
 BATCH = body("`{inputs: [...]}` with at most 100 inputs, applied in order.",
              {"type": "object", "required": ["inputs"],
               "properties": {"inputs": {"type": "array", "maxItems": 100}}})

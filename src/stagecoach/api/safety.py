@@ -2,8 +2,9 @@
 
 Configuration, read when the app is created (every server process reads the same
 environment): `STAGECOACH_RATE_LIMIT` requests per token per 10 seconds (default 190, HubSpot's
-limit for private apps on paid tiers; 0 turns limiting off) and `STAGECOACH_MAX_BODY_BYTES`
-(default 5 MiB).
+limit for private apps on paid tiers; 0 turns limiting off), `STAGECOACH_DAILY_RATE_LIMIT`
+requests per account per UTC day (default 0: no daily limit, and no daily headers) and
+`STAGECOACH_MAX_BODY_BYTES` (default 5 MiB).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 
 def install(app: FastAPI) -> None:
     limit = int(os.environ.get("STAGECOACH_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    daily = int(os.environ.get("STAGECOACH_DAILY_RATE_LIMIT", 0))
     max_body = int(os.environ.get("STAGECOACH_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
-    app.state.ratelimiter = RateLimiter(app.state.sc.engine, limit) if limit > 0 else None
+    app.state.ratelimiter = (RateLimiter(app.state.sc.engine, max(0, limit), daily=max(0, daily))
+                             if limit > 0 or daily > 0 else None)
     app.add_middleware(_Safety, max_body=max_body)
 
 

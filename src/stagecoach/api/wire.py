@@ -18,7 +18,7 @@ from stagecoach.domain import associations as atypes
 from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.values import MAX_STRING_LENGTH, ms_to_iso
+from stagecoach.domain.values import MAX_STRING_LENGTH, iso_to_ms, ms_to_iso
 from stagecoach.services import lookup, reads
 from stagecoach.services.reads import HistoryEntry
 from stagecoach.store.records import RecordRow
@@ -76,6 +76,21 @@ def record_id(raw: object, what: str = "id") -> int:
         text = str(raw)[:40]
         raise bad(f"{what} must be a numeric record id, not {text!r}", "INVALID_ID", id=text)
     return found
+
+
+def parse_as_of(text: str | None) -> int | None:
+    """`asOf` as an ISO datetime or epoch milliseconds (None: now)."""
+    if text is None or text == "":
+        return None
+    try:
+        return iso_to_ms(text)
+    except (ValueError, OverflowError):
+        raise ValidationError(f"asOf {text[:60]!r} is not a datetime", code="INVALID_AS_OF"
+                              ) from None
+
+
+def as_of(request: Request) -> int | None:
+    return parse_as_of(request.query_params.get("asOf"))
 
 
 def check_url(request: Request) -> None:

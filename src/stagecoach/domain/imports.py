@@ -17,6 +17,7 @@ from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import META_PROPERTIES
+from stagecoach.domain.values import is_decimal
 
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 STAGE = "lifecyclestage"
@@ -241,7 +242,7 @@ def _normalize_key(prop: str, raw: str) -> str:
     if prop == "domain":
         return normalize.domain(raw)
     if prop == RECORD_ID:
-        if not raw.isdigit() or len(raw) > 18:
+        if not is_decimal(raw) or len(raw) > 18:
             raise ValidationError(f"Record id {raw[:100]!r} is not a number",
                                   code="INVALID_OBJECT_ID")
         return str(int(raw))

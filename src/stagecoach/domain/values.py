@@ -113,3 +113,8 @@ def to_wire(ptype: PropertyType, stored: Any) -> str | None:
             return str(int(stored))
         return str(stored)
     return str(stored)
+
+
+def is_decimal(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts '²' and other digits `int` refuses."""
+    return text.isascii() and text.isdigit()

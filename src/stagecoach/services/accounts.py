@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
 from stagecoach.domain.errors import ValidationError
+from stagecoach.domain.values import is_decimal
 from stagecoach.store import accounts as store
 
 ALL_SCOPES: tuple[str, ...] = (
@@ -59,7 +60,7 @@ def create_token(conn: Connection, account_id: int, name: str, scopes: Sequence[
 
 def authenticate_token(conn: Connection, token: str) -> Principal | None:
     parts = token.split("-", 2)
-    if len(parts) != 3 or parts[0] != "sc" or not parts[1].isdigit() or len(token) > 200:
+    if len(parts) != 3 or parts[0] != "sc" or not is_decimal(parts[1]) or len(token) > 200:
         return None
     account_id = int(parts[1])
     found = store.find_token(conn, account_id, hash_token(token))

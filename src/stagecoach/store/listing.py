@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stages import StageSet
+from stagecoach.domain.values import is_decimal
 from stagecoach.store.jsonsql import JsonSql
 from stagecoach.store.records import RecordRow, account_scope, row_to_record
 from stagecoach.store.schema import records
@@ -92,7 +93,7 @@ def _base_filters(js: JsonSql, account_id: int, q: ListQuery) -> list[ColumnElem
                    else _value(js, name).like(pattern, escape="\\"))
             for name in SEARCHED[q.object_type]
         }
-        if text.isdigit() and len(text) < 19:
+        if is_decimal(text) and len(text) < 19:
             terms["hs_object_id"] = R.id == int(text)
         prefilter = _raw_json_prefilter(js, pattern, text)
         if prefilter is not None:

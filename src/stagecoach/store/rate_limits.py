@@ -13,7 +13,7 @@ KEEP_MS = 60_000
 
 
 def lease(conn: Connection, account_id: int, token_id: int, window_start: int, want: int,
-          limit: int) -> tuple[int, int]:
+          limit: int, keep_ms: int = KEEP_MS) -> tuple[int, int]:
     """Take up to `want` permits of the window; returns (granted, used after the grant)."""
     insert_ignore(conn, rate_limit_windows, [{
         "account_id": account_id, "token_id": token_id, "window_start": window_start,
@@ -32,5 +32,5 @@ def lease(conn: Connection, account_id: int, token_id: int, window_start: int, w
         # without a separate sweeper.
         conn.execute(delete(rate_limit_windows).where(
             W.account_id == account_id, W.token_id == token_id,
-            W.window_start < window_start - KEEP_MS))
+            W.window_start < window_start - keep_ms))
     return granted, used + granted

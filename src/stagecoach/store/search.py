@@ -72,11 +72,20 @@ def search(conn: Connection, catalog: Catalog, object_type: ObjectType, req: Sea
 
 
 def page_after(conn: Connection, account_id: int, object_type: ObjectType, after: int,
-               limit: int, archived: bool) -> tuple[list[RecordRow], bool]:
-    """A page of the list endpoint in id order (keyset: `after` is the last id seen)."""
+               limit: int, archived: bool, as_of: int | None = None
+               ) -> tuple[list[RecordRow], bool]:
+    """A page of the list endpoint in id order (keyset: `after` is the last id seen); with
+    `as_of`, of the records that existed then, archived or not as they were then."""
+    state: ColumnElement[bool]
+    if as_of is None:
+        state = R.archived.is_(archived)
+    else:
+        # Never NULL (a NULL would drop the row from both answers).
+        archived_then = (R.archived.is_(True) & R.archived_at.is_not(None)
+                         & (R.archived_at <= as_of))
+        state = (R.created_at <= as_of) & (archived_then if archived else ~archived_then)
     rows = conn.execute(
-        select(records).where(account_scope(account_id, object_type),
-                              R.archived.is_(archived), R.id > after)
+        select(records).where(account_scope(account_id, object_type), state, R.id > after)
         .order_by(R.id).limit(limit + 1)
     ).all()
     return [row_to_record(r) for r in rows[:limit]], len(rows) > limit

@@ -22,6 +22,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from stagecoach.domain.values import is_decimal
 from stagecoach.store import db, web_auth
 from stagecoach.store.web_auth import WebUser
 
@@ -87,7 +88,7 @@ def current(request: Request) -> WebSession | None:
         return cached  # type: ignore[no-any-return]
     raw = request.cookies.get(SESSION_COOKIE, "")
     account, _, payload = raw.partition(".")
-    if not account.isdigit() or not payload or len(account) > 18:
+    if not is_decimal(account) or not payload or len(account) > 18:
         return None
     account_id = int(account)
     try:

@@ -13,7 +13,7 @@ from stagecoach.api.auth import require
 from stagecoach.api.errors import ApiError
 from stagecoach.api.routes import _intake as intake
 from stagecoach.api.routes._body import json_object
-from stagecoach.domain.values import iso_to_ms
+from stagecoach.domain.values import is_decimal, iso_to_ms
 from stagecoach.services import forms
 
 router = APIRouter()
@@ -88,7 +88,7 @@ def _submitted_at(body: dict[str, Any]) -> int | None:
 
 @router.post("/submissions/v3/integration/submit/{account_id}/{form_guid}")
 async def submit(request: Request, account_id: str, form_guid: str) -> dict[str, Any]:
-    if not account_id.isdigit() or len(account_id) > 18:
+    if not is_decimal(account_id) or len(account_id) > 18:
         raise ApiError(404, f"Form {form_guid} does not exist")
     body = await json_object(request)
     fields = _fields(body)

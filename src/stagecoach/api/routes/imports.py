@@ -17,7 +17,7 @@ from stagecoach.api.errors import ApiError
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.values import ms_to_iso
+from stagecoach.domain.values import is_decimal, ms_to_iso
 from stagecoach.library import Stagecoach
 from stagecoach.services import imports
 from stagecoach.services.import_worker import ImportWorker
@@ -132,7 +132,7 @@ async def start_import(request: Request) -> dict[str, Any]:
 
 
 def _import_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_decimal(raw) or len(raw) > 18:
         raise ApiError(404, f"Import {raw} does not exist")
     return int(raw)
 
@@ -141,7 +141,7 @@ def _import_id(raw: str) -> int:
 @router.get("/crm/v3/imports/")
 async def list_imports(request: Request, limit: int = 100, after: str = "0") -> dict[str, Any]:
     p = require(request, SCOPE)
-    start = int(after) if after.isdigit() else 0
+    start = int(after) if is_decimal(after) else 0
     limit = max(1, min(limit, 100))
     rows = await run_in_threadpool(unit.run, request, p.account_id, lambda ctx: store
                                    .list_for_account(ctx.conn, ctx.account_id, limit + 1, start),
@@ -166,7 +166,7 @@ async def import_errors(request: Request, import_id: str, after: str = "0",
                         limit: int = 100) -> dict[str, Any]:
     p = require(request, SCOPE)
     iid = _import_id(import_id)
-    start = int(after) if after.isdigit() else 0
+    start = int(after) if is_decimal(after) else 0
     limit = max(1, min(limit, MAX_ERRORS_PAGE))
 
     def _page(ctx: Any) -> tuple[Any, list[Any]]:

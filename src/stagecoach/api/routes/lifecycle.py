@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse
 from stagecoach.api import auth
 from stagecoach.api.errors import ApiError
 from stagecoach.api.unit import run
+from stagecoach.api.wire import parse_as_of
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
-from stagecoach.domain.values import iso_to_ms
+from stagecoach.domain.values import is_decimal
 from stagecoach.library import Stagecoach
 from stagecoach.services import backfill, demotion, explain, timeline
 from stagecoach.services.accounts import Principal
@@ -42,7 +43,7 @@ def _runner(sc: Stagecoach) -> backfill.Runner:
 
 def _record(object_type: str, record_id: str) -> tuple[ObjectType, int]:
     ot = ObjectType.parse(object_type)
-    if not record_id.isdigit() or len(record_id) > 18:
+    if not is_decimal(record_id) or len(record_id) > 18:
         raise NotFound(f"{ot.singular.capitalize()} {record_id[:40]} does not exist",
                        id=record_id[:40])
     return ot, int(record_id)
@@ -105,17 +106,6 @@ def record_timeline(request: Request, object_type: str, record_id: str,
                readonly=True)
 
 
-def parse_as_of(text: str | None) -> int | None:
-    """`asOf` as an ISO datetime or epoch milliseconds."""
-    if text is None or text == "":
-        return None
-    try:
-        return iso_to_ms(text)
-    except (ValueError, OverflowError):
-        raise ValidationError(f"asOf {text[:60]!r} is not a datetime", code="INVALID_AS_OF"
-                              ) from None
-
-
 @router.post("/settings/preview")
 def preview(request: Request, body: Any = Body(...), limit: int = 100) -> dict[str, Any]:
     p = auth.require(request, "lifecycle.settings")
@@ -139,7 +129,7 @@ def apply(request: Request, body: Any = Body(...)) -> JSONResponse:
 @router.get("/jobs/{job_id}")
 def job(request: Request, job_id: str) -> dict[str, Any]:
     p = auth.principal(request)
-    if not job_id.isdigit() or len(job_id) > 18:
+    if not is_decimal(job_id) or len(job_id) > 18:
         raise NotFound(f"Job {job_id[:40]} does not exist", id=job_id[:40])
     found = run(request, p.account_id, lambda ctx: backfill.get(ctx, int(job_id)),
                 readonly=True)

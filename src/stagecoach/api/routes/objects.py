@@ -14,7 +14,7 @@ from stagecoach.api.objects_view import api_source, read_options, render
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import lookup, merge, records
+from stagecoach.services import lookup, merge, records, timeline
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
 from stagecoach.services.writes import ItemWrite
@@ -75,9 +75,11 @@ async def list_objects(object_type: str, request: Request) -> Response:
                                MAX_PAGE)
         after_raw = request.query_params.get("after")
         after = wire.record_id(after_raw, "after") if after_raw else 0
+        as_of = wire.as_of(request)
         rows, more = search_store.page_after(ctx.conn, ctx.account_id, ot, after, limit,
-                                             wire.query_bool(request, "archived"))
-        body: dict[str, Any] = {"results": render(ctx, ot, rows, read_options(request))}
+                                             wire.query_bool(request, "archived"), as_of)
+        body: dict[str, Any] = {"results": render(ctx, ot, rows, read_options(request),
+                                                  as_of)}
         if more and rows:
             nxt = str(rows[-1].id)
             body["paging"] = {"next": {
@@ -142,6 +144,15 @@ async def get_object(object_type: str, object_id: str, request: Request) -> Resp
         else:
             rid = wire.record_id(object_id)
         archived = wire.query_bool(request, "archived")
+        as_of = wire.as_of(request)
+        if as_of is not None:
+            # As it stood then: a record archived or merged away since is shown as it was.
+            row = record_store.load(ctx.conn, ctx.account_id, ot, [rid],
+                                    include_archived=True).get(rid)
+            if (row is None or not timeline.existed_at(row, as_of)
+                    or timeline.archived_at(row, as_of) != archived):
+                raise _missing(ot, object_id)
+            return Reply(200, render(ctx, ot, [row], opts, as_of)[0])
         rows = record_store.load(ctx.conn, ctx.account_id, ot, [rid], include_archived=archived)
         if rid not in rows and not archived:
             # A merged-away record answers as the record it was merged into, as in HubSpot;

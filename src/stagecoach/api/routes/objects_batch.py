@@ -19,7 +19,7 @@ from stagecoach.api.routes.objects import associations_in
 from stagecoach.domain.errors import DomainError, NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import ms_to_iso
-from stagecoach.services import lookup, records, upsert
+from stagecoach.services import lookup, records, timeline, upsert
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
 from stagecoach.services.writes import ItemWrite
@@ -127,7 +127,8 @@ async def batch_create(object_type: str, request: Request) -> Response:
                         idempotent=True)
 
 
-@router.post(BATCH + "/read", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
+@router.post(BATCH + "/read", responses=docs.PARTIAL,
+             openapi_extra={**docs.BATCH, "parameters": docs.BATCH_READ_QUERY})
 async def batch_read(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
 
@@ -139,19 +140,26 @@ async def batch_read(object_type: str, request: Request) -> Response:
                            wire.str_list(body.get("propertiesWithHistory"),
                                          "propertiesWithHistory") or None)
         archived = wire.query_bool(request, "archived")
+        as_of = wire.as_of(request)
         prop = lookup.check_id_property(ot, body.get("idProperty"))
         raws = [str(x.get("id", "")).strip() for x in items]
+        then = as_of is not None
         if prop == "hs_object_id" or archived:
             numbers = {r: lookup.numeric_id(r) for r in raws}
-            numeric = {r: n for r, n in numbers.items() if n is not None}
-            rows = record_store.load(ctx.conn, ctx.account_id, ot, list(numeric.values()),
-                                     include_archived=archived)
-            ids = {r: i for r, i in numeric.items() if i in rows}
+            ids = {r: n for r, n in numbers.items() if n is not None}
+            rows = record_store.load(ctx.conn, ctx.account_id, ot, list(ids.values()),
+                                     include_archived=archived or then)
         else:
             ids = lookup.resolve(ctx, ot, prop, raws)
-            rows = record_store.load(ctx.conn, ctx.account_id, ot, list(ids.values()))
+            rows = record_store.load(ctx.conn, ctx.account_id, ot, list(ids.values()),
+                                     include_archived=then)
+        if as_of is not None:
+            # As they stood then: created later is absent, archived since is live.
+            rows = {i: r for i, r in rows.items() if timeline.existed_at(r, as_of)
+                    and timeline.archived_at(r, as_of) == archived}
+        ids = {r: i for r, i in ids.items() if i in rows}
         order = list(dict.fromkeys(ids[r] for r in raws if r in ids))
-        shown = render(ctx, ot, [rows[i] for i in order], opts)
+        shown = render(ctx, ot, [rows[i] for i in order], opts, as_of)
         errors = [batch_error(NotFound(f"{ot.singular.capitalize()} {r[:80]} does not exist",
                                        id=r[:80]), i, r[:80])
                   for i, r in enumerate(raws) if r not in ids]

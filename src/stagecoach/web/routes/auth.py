@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from stagecoach.domain.values import is_decimal
 from stagecoach.services import accounts
 from stagecoach.store import accounts as account_store
 from stagecoach.store import db, web_auth
@@ -91,7 +92,7 @@ async def login_account(request: Request) -> Response:
     account, _, token = text(form, "choice", 500).partition(".")
     next_ = safe_next(text(form, "next"), "/contacts")
     secret = None
-    if account.isdigit() and len(account) < 19:
+    if is_decimal(account) and len(account) < 19:
         secret = db.run_in_transaction(
             request.app.state.sc.engine,
             lambda conn: web_auth.account_secret(conn, int(account)))

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.values import is_decimal
 from stagecoach.services import records
 from stagecoach.services.context import Ctx
 from stagecoach.services.writes import ItemWrite
@@ -27,7 +28,7 @@ MAX_OPS_IN_URL = 50
 
 
 def _ops(raw: str) -> list[int]:
-    return [int(x) for x in raw.split(",")[:MAX_OPS_IN_URL] if x.isdigit() and len(x) < 19]
+    return [int(x) for x in raw.split(",")[:MAX_OPS_IN_URL] if is_decimal(x) and len(x) < 19]
 
 
 def changes_of(ctx: Ctx, ops: list[int]) -> list[dict[str, Any]]:
@@ -65,7 +66,7 @@ def board(request: Request) -> Response:
         data = record_views.deal_board(ctx.conn, ctx.account_id, pipeline.id,
                                        [s.id for s in pipeline.stages])
         moved_deal = None
-        if moved.isdigit() and len(moved) < 19:
+        if is_decimal(moved) and len(moved) < 19:
             moved_deal = record_store.load(ctx.conn, ctx.account_id, D, [int(moved)]).get(
                 int(moved))
         return {"pipelines": pipelines, "pipeline": pipeline,

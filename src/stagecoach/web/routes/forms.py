@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from stagecoach.api.routes import _intake as intake
 from stagecoach.domain.errors import DomainError
+from stagecoach.domain.values import is_decimal
 from stagecoach.services import forms
 from stagecoach.store import db, web_auth
 from stagecoach.web import pages
@@ -133,7 +134,7 @@ async def delete(request: Request, form_id: str) -> Response:
 # --- The hosted, public page -------------------------------------------------------
 
 def _secret(request: Request, portal: str) -> tuple[int, str]:
-    if not portal.isdigit() or len(portal) > 18:
+    if not is_decimal(portal) or len(portal) > 18:
         raise WebError(404, "Form not found", "This form does not exist.")
     account_id = int(portal)
     secret = db.run_in_transaction(request.app.state.sc.engine,

@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.values import is_decimal
 from stagecoach.library import Stagecoach
 from stagecoach.services import import_file, imports
 from stagecoach.services.context import Ctx
@@ -44,7 +45,7 @@ def _signer(session: WebSession) -> URLSafeTimedSerializer:
 
 
 def _import_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_decimal(raw) or len(raw) > 18:
         raise WebError(404, "Import not found")
     return int(raw)
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.values import is_decimal
 from stagecoach.services import records
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
@@ -105,7 +106,7 @@ def index(request: Request) -> Response:
 
     def load(ctx: Ctx) -> dict[str, Any]:
         view = None
-        if view_param.isdigit() and len(view_param) < 19:
+        if is_decimal(view_param) and len(view_param) < 19:
             view = saved_views.get(ctx.conn, ctx.account_id, int(view_param))
             if view is None or view.object_type is not ot or (
                     view.owner_user_id not in (None, session.user.user_id)):

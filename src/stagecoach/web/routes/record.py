@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.values import to_wire
+from stagecoach.domain.values import is_decimal, to_wire
 from stagecoach.services import associations, explain, records
 from stagecoach.services.associations import AssociationRequest
 from stagecoach.services.context import Ctx
@@ -158,7 +158,7 @@ async def edit_properties(request: Request, record_id: int) -> Response:
 def _find(ctx: Ctx, ot: ObjectType, ref: str) -> int:
     """A record named by its id, or a contact's email / a company's domain."""
     ref = ref.strip()
-    if ref.isdigit() and len(ref) < 19:
+    if is_decimal(ref) and len(ref) < 19:
         if record_store.load(ctx.conn, ctx.account_id, ot, [int(ref)]):
             return int(ref)
     else:

@@ -21,7 +21,7 @@ from stagecoach.domain.report_results import (
     to_csv,
 )
 from stagecoach.domain.reports import FunnelMode, Interval, ReportKind
-from stagecoach.domain.values import PropertyType, ms_to_iso
+from stagecoach.domain.values import PropertyType, is_decimal, ms_to_iso
 from stagecoach.services import reports
 from stagecoach.services.context import Ctx
 from stagecoach.web import charts, pages
@@ -159,7 +159,7 @@ def export_svg(request: Request) -> Response:
     result, labels = _compute(request, kind, _raw(request, kind))
     svgs = chart_svg(request, result, labels)
     index = request.query_params.get("chart", "0")
-    if not index.isdigit() or int(index) >= len(svgs):
+    if not is_decimal(index) or int(index) >= len(svgs):
         raise WebError(404, "No such chart")
     return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svgs[int(index)],
                     media_type="image/svg+xml",
@@ -174,7 +174,7 @@ def funnel_records(request: Request) -> Response:
     raw = _raw(request, ReportKind.FUNNEL)
     stage = request.query_params.get("stage") or ""
     after_s = request.query_params.get("after") or ""
-    after = int(after_s) if after_s.isdigit() else None
+    after = int(after_s) if is_decimal(after_s) else None
     bv: tuple[str | None] | None = None
     if "bv" in request.query_params:
         bv = (request.query_params["bv"] or None,)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from stagecoach.domain.errors import DomainError
+from stagecoach.domain.values import is_decimal
 from stagecoach.services import stages
 from stagecoach.services.context import Ctx
 from stagecoach.web import pages
@@ -81,7 +82,7 @@ async def move(request: Request) -> Response:
         if value not in order:
             stages.get(ctx, value)  # raises STAGE_NOT_FOUND
         here = list(order).index(value)
-        if position_text.isdigit():
+        if is_decimal(position_text):
             target = int(position_text)
         elif direction in ("up", "down"):
             target = here - 1 if direction == "up" else here + 1

@@ -1,0 +1,134 @@
+"""`?asOf=` on object reads (api spec section 8): the single read, the list and batch read
+answer the records as they stood at that instant, rebuilt from the property history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from stagecoach.api.app import create_app
+from stagecoach.domain.values import ms_to_iso
+from stagecoach.library import Stagecoach
+from stagecoach.services import records
+from tests.helpers import Acct, C
+from tests.integration.test_batch_query_counts import counting
+
+BASE = "/crm/v3/objects/contacts"
+
+
+@pytest.fixture
+def client(acct: Acct) -> Iterator[TestClient]:
+    app = create_app(acct.sc)
+    app.state.ratelimiter = None  # so that statement counts compare alike
+    with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {acct.token}"
+        yield c
+
+
+def _archive(acct: Acct, rid: int) -> None:
+    with acct.unit() as ctx:
+        assert records.archive(ctx, C, [rid])
+
+
+def test_object_read_as_of_returns_stage_before_later_move(acct: Acct,
+                                                          client: TestClient) -> None:
+    rid = acct.contact(stage="lead", firstname="Ada")
+    t_lead = acct.tick()
+    acct.set_stage(C, rid, "customer")
+    acct.update(C, rid, {"firstname": "Grace"})
+    props = {"properties": "lifecyclestage,firstname"}
+    then = client.get(f"{BASE}/{rid}", params={**props, "asOf": ms_to_iso(t_lead)})
+    now = client.get(f"{BASE}/{rid}", params=props)
+    assert then.status_code == now.status_code == 200, then.text
+    assert then.json()["properties"]["lifecyclestage"] == "lead"
+    assert then.json()["properties"]["firstname"] == "Ada"
+    assert now.json()["properties"]["lifecyclestage"] == "customer"
+    assert now.json()["properties"]["firstname"] == "Grace"
+    # Epoch milliseconds name the same instant.
+    by_ms = client.get(f"{BASE}/{rid}", params={**props, "asOf": str(t_lead)})
+    assert by_ms.json()["properties"] == then.json()["properties"]
+    assert then.json()["updatedAt"] <= ms_to_iso(t_lead)
+
+
+def test_object_read_as_of_before_creation_is_404(acct: Acct, client: TestClient) -> None:
+    before = acct.tick()
+    rid = acct.contact(stage="lead")
+    r = client.get(f"{BASE}/{rid}", params={"asOf": str(before)})
+    assert r.status_code == 404 and r.json()["category"] == "OBJECT_NOT_FOUND"
+
+
+def test_object_archived_after_as_of_is_read_as_it_was(acct: Acct, client: TestClient) -> None:
+    rid = acct.contact(stage="lead")
+    t_live = acct.tick()
+    _archive(acct, rid)
+    assert client.get(f"{BASE}/{rid}").status_code == 404
+    then = client.get(f"{BASE}/{rid}", params={"asOf": str(t_live),
+                                                "properties": "lifecyclestage"})
+    assert then.status_code == 200, then.text
+    assert then.json()["archived"] is False and "archivedAt" not in then.json()
+    assert then.json()["properties"]["lifecyclestage"] == "lead"
+    listed = client.get(BASE, params={"asOf": str(t_live)}).json()["results"]
+    assert [x["id"] for x in listed] == [str(rid)]
+    # And after the archiving it is archived then too.
+    later = client.get(f"{BASE}/{rid}", params={"asOf": str(acct.tick()), "archived": "true"})
+    assert later.status_code == 200 and later.json()["archived"] is True
+
+
+def test_list_and_batch_read_as_of_leave_out_records_created_later(
+        acct: Acct, client: TestClient) -> None:
+    a = acct.contact(stage="lead")
+    t1 = acct.tick()
+    b = acct.contact(stage="subscriber")
+    acct.set_stage(C, a, "opportunity")
+    params = {"asOf": ms_to_iso(t1), "properties": "lifecyclestage"}
+    listed = client.get(BASE, params=params)
+    assert listed.status_code == 200, listed.text
+    assert [(x["id"], x["properties"]["lifecyclestage"]) for x in listed.json()["results"]] == [
+        (str(a), "lead")]
+    batch = client.post(f"{BASE}/batch/read", params={"asOf": ms_to_iso(t1)},
+                        json={"inputs": [{"id": str(a)}, {"id": str(b)}],
+                              "properties": ["lifecyclestage"]})
+    assert batch.status_code == 207, batch.text
+    assert [(x["id"], x["properties"]["lifecyclestage"]) for x in batch.json()["results"]] == [
+        (str(a), "lead")]
+    assert [e["id"] for e in batch.json()["errors"]] == [str(b)]
+
+
+def test_history_as_of_stops_at_that_instant(acct: Acct, client: TestClient) -> None:
+    rid = acct.contact(stage="lead")
+    t_lead = acct.tick()
+    acct.set_stage(C, rid, "customer")
+    r = client.get(f"{BASE}/{rid}", params={"asOf": str(t_lead),
+                                            "propertiesWithHistory": "lifecyclestage"})
+    assert [h["value"] for h in r.json()["propertiesWithHistory"]["lifecyclestage"]] == [
+        "lead"]
+
+
+def test_as_of_that_is_not_a_datetime_is_400(acct: Acct, client: TestClient) -> None:
+    rid = acct.contact()
+    for url in (f"{BASE}/{rid}", BASE):
+        r = client.get(url, params={"asOf": "yesterday-ish"})
+        assert r.status_code == 400 and r.json()["errors"][0]["code"] == "INVALID_AS_OF"
+
+
+def test_list_as_of_costs_the_same_statements_for_10_and_60_records(
+        sc: Stagecoach, acct: Acct, client: TestClient) -> None:
+    ids = [acct.contact(stage="lead", firstname=f"N{i}") for i in range(60)]
+    t = acct.tick()
+    for rid in ids:
+        acct.set_stage(C, rid, "customer")
+    costs = []
+    for limit in (10, 60):
+        with counting(sc) as statements:
+            r = client.get(BASE, params={"asOf": str(t), "limit": str(limit),
+                                         "properties": "lifecyclestage,firstname,lastname"})
+        assert r.status_code == 200
+        assert {x["properties"]["lifecyclestage"] for x in r.json()["results"]} == {"lead"}
+        costs.append(len(statements))
+    with counting(sc) as statements:
+        client.post(f"{BASE}/batch/read", params={"asOf": str(t)},
+                    json={"inputs": [{"id": str(i)} for i in ids], "properties": ["email"]})
+    assert costs[0] == costs[1]
+    assert len(statements) <= costs[0] + 2
