@@ -164,6 +164,30 @@ def _pair_ids(x: dict[str, Any]) -> tuple[int, int]:
             wire.record_id(wire.obj(x.get("to"), "to").get("id"), "to.id"))
 
 
+def _batch_associate(ctx: Ctx, call: Call, f: ObjectType, t: ObjectType, labelled: bool
+                     ) -> tuple[list[AssociationRequest], list[dict[str, Any]]]:
+    """Apply every well-formed input of an association batch in order; returns the pairs
+    made and the errors (invalid inputs and refused pairs) by input index."""
+    errors: list[dict[str, Any]] = []
+    reqs: list[tuple[int, AssociationRequest]] = []
+    for i, x in enumerate(batch_inputs(call.body)):
+        try:
+            fid, tid = _pair_ids(x)
+            types = _type_ids(x.get("types"), f, t) if labelled else ()
+            reqs.append((i, AssociationRequest(f, fid, t, tid, types)))
+        except DomainError as exc:
+            errors.append(batch_error(exc, i, None))
+    checked = _associate(ctx, call, [r for _, r in reqs])
+    made = []
+    for (i, r), err in zip(reqs, checked, strict=True):
+        if err is not None:
+            errors.append(batch_error(err, i, str(r.from_id)))
+        else:
+            made.append(r)
+    errors.sort(key=lambda e: int(e["context"]["index"][0]))
+    return made, errors
+
+
 @router.post(BATCH + "/create", status_code=201, responses=docs.PARTIAL,
              openapi_extra=docs.BATCH)
 async def batch_create(ft: str, tt: str, request: Request) -> Response:
@@ -171,23 +195,8 @@ async def batch_create(ft: str, tt: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        errors: list[dict[str, Any]] = []
-        reqs: list[tuple[int, AssociationRequest]] = []
-        for i, x in enumerate(batch_inputs(call.body)):
-            try:
-                fid, tid = _pair_ids(x)
-                reqs.append((i, AssociationRequest(f, fid, t, tid,
-                                                   _type_ids(x.get("types"), f, t))))
-            except DomainError as exc:
-                errors.append(batch_error(exc, i, None))
-        checked = _associate(ctx, call, [r for _, r in reqs])
-        results = []
-        for (i, r), err in zip(reqs, checked, strict=True):
-            if err is not None:
-                errors.append(batch_error(err, i, str(r.from_id)))
-            else:
-                results.append(_labels(ctx, f, r.from_id, t, r.to_id))
-        errors.sort(key=lambda e: int(e["context"]["index"][0]))
+        made, errors = _batch_associate(ctx, call, f, t, labelled=True)
+        results = [_labels(ctx, f, r.from_id, t, r.to_id) for r in made]
         return batch_reply(201, started, ctx, results, errors)
 
     return await handle(request, _scopes(f, t, True), run, with_body=True, idempotent=True)
@@ -200,22 +209,8 @@ async def batch_default(ft: str, tt: str, request: Request) -> Response:
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
-        errors: list[dict[str, Any]] = []
-        reqs: list[tuple[int, AssociationRequest]] = []
-        for i, x in enumerate(batch_inputs(call.body)):
-            try:
-                fid, tid = _pair_ids(x)
-                reqs.append((i, AssociationRequest(f, fid, t, tid, ())))
-            except DomainError as exc:
-                errors.append(batch_error(exc, i, None))
-        checked = _associate(ctx, call, [r for _, r in reqs])
-        done = []
-        for (i, r), err in zip(reqs, checked, strict=True):
-            if err is not None:
-                errors.append(batch_error(err, i, str(r.from_id)))
-            else:
-                done.append((f, r.from_id, t, r.to_id))
-        errors.sort(key=lambda e: int(e["context"]["index"][0]))
+        made, errors = _batch_associate(ctx, call, f, t, labelled=False)
+        done = [(f, r.from_id, t, r.to_id) for r in made]
         return batch_reply(200, started, ctx, _default_results(done), errors)
 
     return await handle(request, _scopes(f, t, True), run, with_body=True, idempotent=True)
