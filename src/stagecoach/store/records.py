@@ -77,7 +77,11 @@ def load(
             q = q.where(R.archived.is_(False))
         if lock and is_postgres(conn):
             # A fixed order (by id) so that concurrent writers cannot deadlock each other.
-            q = q.order_by(R.id).with_for_update()
+            # FOR NO KEY UPDATE (the lock an UPDATE of a record takes anyway) does not
+            # conflict with the KEY SHARE lock that inserting an association (a foreign key
+            # to the record) takes; FOR UPDATE would, and two writers associating contacts
+            # with the same company would deadlock upgrading KEY SHARE to UPDATE.
+            q = q.order_by(R.id).with_for_update(key_share=True)
         for row in conn.execute(q):
             out[row.id] = row_to_record(row)
     return out
@@ -94,7 +98,7 @@ def find_by(
     q = select(records).where(account_scope(account_id, object_type),
                               R.archived.is_(False), col.in_(sorted(set(values))))
     if lock and is_postgres(conn):
-        q = q.order_by(R.id).with_for_update()
+        q = q.order_by(R.id).with_for_update(key_share=True)
     out: dict[str, RecordRow] = {}
     for row in conn.execute(q):
         rec = row_to_record(row)
