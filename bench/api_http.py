@@ -156,7 +156,8 @@ class Server:
 def _env() -> dict[str, str]:
     # The rate limiter stays on (it is part of every request's path) with a limit the
     # benchmark cannot reach.
-    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "STAGECOACH_RATE_LIMIT": "1000000000"}
+    path = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, "STAGECOACH_RATE_LIMIT": "1000000000"}
 
 
 def _init(url: str) -> dict[str, Any]:

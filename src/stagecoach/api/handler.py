@@ -87,7 +87,12 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
     reply = await run_in_threadpool(work)
     if reply.status == 204:
         return Response(status_code=204, headers=reply.headers)
-    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+    return _Json(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+class _Json(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return wire.dumps(content)
 
 
 def _once(ctx: Ctx, call: Call, key: str, digest: str, fn: Callable[[Ctx, Call], Reply]

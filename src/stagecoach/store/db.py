@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +67,26 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# SQLite admits one writer at a time. Threads of one process that all ask SQLite for the
+# write lock wait in its busy handler, which sleeps in steps of up to 100 ms and so leaves the
+# lock idle between writers; queueing them on a process-wide lock first hands the lock over
+# at once. (Writers in other processes still meet in SQLite's busy handler.) Reentrant, so a
+# nested write transaction behaves as before (it waits on SQLite, not here).
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = (
+    weakref.WeakKeyDictionary())
+_sqlite_writers_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _sqlite_writers.get(engine)
+    if lock is None:
+        with _sqlite_writers_guard:
+            lock = _sqlite_writers.setdefault(engine, threading.RLock())
+    return lock
+
+
 def is_postgres(conn_or_engine: Connection | Engine) -> bool:
     return conn_or_engine.dialect.name == "postgresql"
 
@@ -82,14 +104,21 @@ def _retryable(exc: BaseException) -> bool:
 @contextmanager
 def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connection]:
     """One unit of work: everything inside commits together or not at all."""
-    conn = engine.connect()
-    if readonly:
-        conn = conn.execution_options(readonly=True)
+    lock = None if readonly else _writer_lock(engine)
+    if lock is not None:
+        lock.acquire()
     try:
-        with conn.begin():
-            yield conn
+        conn = engine.connect()
+        if readonly:
+            conn = conn.execution_options(readonly=True)
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.close()
     finally:
-        conn.close()
+        if lock is not None:
+            lock.release()
 
 
 def run_in_transaction(
