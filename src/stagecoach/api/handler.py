@@ -66,7 +66,7 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
         key = request.headers.get("idempotency-key") if idempotent else None
         if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             raise ApiError(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-        digest = hashlib.sha256(
+        digest = "" if key is None else hashlib.sha256(
             request.method.encode() + b" " + request.url.path.encode() + b"?"
             + str(request.url.query).encode() + b"\n" + raw).hexdigest()
         for attempt in range(ATTEMPTS):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +12,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
+
+from stagecoach.store import writer_gate
 
 T = TypeVar("T")
 
@@ -55,6 +55,11 @@ def _configure_sqlite(engine: Engine) -> None:
         # instead of failing halfway through a use case on a lock upgrade.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        # WAL: readers never block the writer nor it them. synchronous=NORMAL in WAL mode
+        # syncs the log at checkpoints, not at every commit: a commit is atomic and the
+        # database is never corrupted, but the last commits before a power loss (not a
+        # process crash) may be rolled back. That is the trade PostgreSQL's
+        # synchronous_commit=off makes; an embedded CRM accepts it for ~10x cheaper commits.
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -65,26 +70,6 @@ def _configure_sqlite(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         mode = "DEFERRED" if conn.get_execution_options().get("readonly") else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-# SQLite admits one writer at a time. Threads of one process that all ask SQLite for the
-# write lock wait in its busy handler, which sleeps in steps of up to 100 ms and so leaves the
-# lock idle between writers; queueing them on a process-wide lock first hands the lock over
-# at once. (Writers in other processes still meet in SQLite's busy handler.) Reentrant, so a
-# nested write transaction behaves as before (it waits on SQLite, not here).
-_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = (
-    weakref.WeakKeyDictionary())
-_sqlite_writers_guard = threading.Lock()
-
-
-def _writer_lock(engine: Engine) -> threading.RLock | None:
-    if engine.dialect.name != "sqlite":
-        return None
-    lock = _sqlite_writers.get(engine)
-    if lock is None:
-        with _sqlite_writers_guard:
-            lock = _sqlite_writers.setdefault(engine, threading.RLock())
-    return lock
 
 
 def is_postgres(conn_or_engine: Connection | Engine) -> bool:
@@ -104,7 +89,8 @@ def _retryable(exc: BaseException) -> bool:
 @contextmanager
 def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connection]:
     """One unit of work: everything inside commits together or not at all."""
-    lock = None if readonly else _writer_lock(engine)
+    # SQLite writers queue for the write lock (store/writer_gate.py).
+    lock = None if readonly else writer_gate.gate(engine)
     if lock is not None:
         lock.acquire()
     try:
