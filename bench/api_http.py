@@ -55,8 +55,8 @@ BATCH_TARGET = 20_000
 def _contact(k: int, tag: str) -> str:
     # Built as text from a template: encoding JSON per request would cost the client more
     # than needed, and the point is to measure the server.
-    return ('{"properties":{"email":"ann.lee.%s%d@firm%d.test","firstname":"Ann",'
-            '"lastname":"Lee %d","lifecyclestage":"lead"}}' % (tag, k, k % DOMAINS, k))
+    return (f'{{"properties":{{"email":"ann.lee.{tag}{k}@firm{k % DOMAINS}.test",'
+            f'"firstname":"Ann","lastname":"Lee {k}","lifecyclestage":"lead"}}}}')
 
 
 def _client_thread(port: int, token: str, batch: int, deadline: float, tag: str,

@@ -10,7 +10,6 @@ from stagecoach.domain.catalog import Catalog
 from stagecoach.store import ids
 from stagecoach.store.catalog import load_catalog
 
-
 # Op ids are taken this many at a time: one write takes several steps (the write, the
 # calculated counts, the reactions), and each id taken is a statement. Unused ones are
 # skipped (op ids order steps, they need not be dense).
