@@ -30,6 +30,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import random
 import socket
 import sqlite3
 import subprocess
@@ -52,10 +53,11 @@ BATCH_TARGET = 20_000
 # ---------------------------------------------------------------- the load generator
 
 
-def _contact(k: int, tag: str) -> str:
+def _contact(k: int, tag: str, domain: int | None = None) -> str:
     # Built as text from a template: encoding JSON per request would cost the client more
     # than needed, and the point is to measure the server.
-    return (f'{{"properties":{{"email":"ann.lee.{tag}{k}@firm{k % DOMAINS}.test",'
+    d = k % DOMAINS if domain is None else domain
+    return (f'{{"properties":{{"email":"ann.lee.{tag}{k}@firm{d}.test",'
             f'"firstname":"Ann","lastname":"Lee {k}","lifecyclestage":"lead"}}}}')
 
 
@@ -66,12 +68,16 @@ def _client_thread(port: int, token: str, batch: int, deadline: float, tag: str,
     path = ("/crm/v3/objects/contacts/batch/create" if batch
             else "/crm/v3/objects/contacts")
     k = requests = records = failures = 0
+    # Each connection picks companies at random, as independent API clients would (in
+    # lockstep they would all queue on the same company rows).
+    pick = random.Random(tag).randrange
     while time.perf_counter() < deadline:
         if batch:
-            body = '{"inputs":[' + ",".join(_contact(k + i, tag) for i in range(batch)) + "]}"
+            body = '{"inputs":[' + ",".join(_contact(k + i, tag, pick(DOMAINS))
+                                            for i in range(batch)) + "]}"
             k += batch
         else:
-            body = _contact(k, tag)
+            body = _contact(k, tag, pick(DOMAINS))
             k += 1
         conn.request("POST", path, body.encode(), headers)
         resp = conn.getresponse()
