@@ -8,11 +8,11 @@ separated (as HubSpot's docs show) or both; booleans arrive as `true`/`True`/`fa
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from fastapi import Request
 
 from stagecoach.domain import associations as atypes
@@ -23,6 +23,14 @@ from stagecoach.domain.values import MAX_STRING_LENGTH, ms_to_iso
 from stagecoach.services import lookup, reads
 from stagecoach.services.reads import HistoryEntry
 from stagecoach.store.records import RecordRow
+
+# A declared dependency (pyproject); the standard library does the same, slower, in an
+# environment that has not installed it yet.
+orjson: Any
+try:
+    orjson = importlib.import_module("orjson")
+except ImportError:  # pragma: no cover
+    orjson = None
 
 MAX_ID_LENGTH = 200
 
@@ -92,8 +100,10 @@ def parse_json(body: bytes) -> Any:
     if not body.strip():
         raise bad("The request body is empty; a JSON body is required", "INVALID_JSON")
     try:
+        if orjson is None:
+            raise ValueError
         data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except ValueError:
         # orjson is stricter than the standard library (lone surrogates, integers past 64
         # bits, NaN): what it refuses is decided by the standard parser, as before.
         try:
@@ -107,7 +117,10 @@ def parse_json(body: bytes) -> Any:
 def dumps(body: Any) -> bytes:
     """A response body as compact UTF-8 JSON (what starlette's JSONResponse writes, faster)."""
     try:
-        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+        if orjson is None:
+            raise TypeError
+        out: bytes = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+        return out
     except TypeError:
         # Integers past 64 bits and the like: the standard encoder, as before.
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
