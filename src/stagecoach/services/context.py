@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from stagecoach.domain.catalog import Catalog
 from stagecoach.store import ids
-from stagecoach.store.catalog import load_catalog
+from stagecoach.store.catalog import current_catalog, load_catalog
 
 # Op ids are taken this many at a time: one write takes several steps (the write, the
 # calculated counts, the reactions), and each id taken is a statement. Unused ones are
@@ -26,7 +26,7 @@ class Ctx:
 
     @classmethod
     def load(cls, conn: Connection, account_id: int, now: int) -> Ctx:
-        return cls(conn, load_catalog(conn, account_id), now)
+        return cls(conn, current_catalog(conn, account_id), now)
 
     @property
     def account_id(self) -> int:
