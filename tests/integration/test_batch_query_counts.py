@@ -16,7 +16,6 @@ from stagecoach.api.app import create_app
 from stagecoach.library import Stagecoach
 from tests.helpers import Acct
 
-
 # Ceilings for a batch of 100 contacts (SQLite; PostgreSQL takes one statement fewer).
 CREATE_100_STATEMENTS = 50
 UPDATE_100_STATEMENTS = 21
