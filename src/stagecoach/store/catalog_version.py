@@ -4,11 +4,15 @@ change another process made.
 
 Every statement that writes a catalog table lives in store/ (accounts.py, settings.py,
 property_defs.py, pipeline_rows.py) and calls `changed` in the same transaction; a test
-holds the list of those writers. The version is a counter row in `id_counters` (kind
-`catalog`), so it commits or rolls back with the change itself.
+holds the list of those writers. The version is a row in `id_counters` (kind `catalog`), so
+it commits or rolls back with the change itself. Each change sets a new random value rather
+than adding one: a version that was rolled back (but maybe seen, and cached, by the unit
+that wrote it) is never reused for another catalog.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from sqlalchemy import Connection, and_, select, text
 
@@ -19,13 +23,13 @@ KIND = "catalog"
 
 
 _BUMP = text(
-    "INSERT INTO id_counters (account_id, kind, next_value) VALUES (:a, :k, 1) "
-    "ON CONFLICT (account_id, kind) DO UPDATE SET next_value = id_counters.next_value + 1")
+    "INSERT INTO id_counters (account_id, kind, next_value) VALUES (:a, :k, :v) "
+    "ON CONFLICT (account_id, kind) DO UPDATE SET next_value = :v")
 
 
 def changed(conn: Connection, account_id: int) -> None:
     """Call in the transaction that changes the account's catalog."""
-    conn.execute(_BUMP, {"a": account_id, "k": KIND})
+    conn.execute(_BUMP, {"a": account_id, "k": KIND, "v": 1 + secrets.randbits(62)})
 
 
 _STAMP = (
