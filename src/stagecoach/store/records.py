@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    SmallInteger,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
@@ -69,22 +79,32 @@ def load(
     if not ids:
         return {}
     out: dict[int, RecordRow] = {}
+    q = _load_statement(include_archived, lock and is_postgres(conn))
     # Chunks keep the parameter count under every driver's limit.
     for i in range(0, len(ids), 5000):
-        q = select(records).where(account_scope(account_id, object_type),
-                                  R.id.in_(ids[i:i + 5000]))
-        if not include_archived:
-            q = q.where(R.archived.is_(False))
-        if lock and is_postgres(conn):
-            # A fixed order (by id) so that concurrent writers cannot deadlock each other.
-            # FOR NO KEY UPDATE (the lock an UPDATE of a record takes anyway) does not
-            # conflict with the KEY SHARE lock that inserting an association (a foreign key
-            # to the record) takes; FOR UPDATE would, and two writers associating contacts
-            # with the same company would deadlock upgrading KEY SHARE to UPDATE.
-            q = q.order_by(R.id).with_for_update(key_share=True)
-        for row in conn.execute(q):
+        for row in conn.execute(q, {"acc": account_id, "ot": int(object_type),
+                                    "ids": ids[i:i + 5000]}):
             out[row.id] = row_to_record(row)
     return out
+
+
+@cache
+def _load_statement(include_archived: bool, lock: bool) -> Select[Any]:
+    # Built once per variant: records are loaded several times per request, and building
+    # the statement costs more than running it.
+    q = select(records).where(R.account_id == bindparam("acc", type_=BigInteger),
+                              R.object_type == bindparam("ot", type_=SmallInteger),
+                              R.id.in_(bindparam("ids", expanding=True)))
+    if not include_archived:
+        q = q.where(R.archived.is_(False))
+    if lock:
+        # A fixed order (by id) so that concurrent writers cannot deadlock each other.
+        # FOR NO KEY UPDATE (the lock an UPDATE of a record takes anyway) does not conflict
+        # with the KEY SHARE lock that inserting an association (a foreign key to the
+        # record) takes; FOR UPDATE would, and two writers associating contacts with the
+        # same company would deadlock upgrading KEY SHARE to UPDATE.
+        q = q.order_by(R.id).with_for_update(key_share=True)
+    return q
 
 
 def find_by(
