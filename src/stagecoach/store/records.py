@@ -114,16 +114,24 @@ def find_by(
     """Live records whose hot `column` (email, domain) is one of `values` (lowercase)."""
     if not values:
         return {}
-    col = R[column]
-    q = select(records).where(account_scope(account_id, object_type),
-                              R.archived.is_(False), col.in_(sorted(set(values))))
-    if lock and is_postgres(conn):
-        q = q.order_by(R.id).with_for_update(key_share=True)
+    q = _find_statement(column, lock and is_postgres(conn))
     out: dict[str, RecordRow] = {}
-    for row in conn.execute(q):
+    for row in conn.execute(q, {"acc": account_id, "ot": int(object_type),
+                                "values": sorted(set(values))}):
         rec = row_to_record(row)
         out.setdefault(getattr(row, column), rec)
     return out
+
+
+@cache
+def _find_statement(column: str, lock: bool) -> Select[Any]:
+    q = select(records).where(R.account_id == bindparam("acc", type_=BigInteger),
+                              R.object_type == bindparam("ot", type_=SmallInteger),
+                              R.archived.is_(False),
+                              R[column].in_(bindparam("values", expanding=True)))
+    if lock:
+        q = q.order_by(R.id).with_for_update(key_share=True)
+    return q
 
 
 def insert(
