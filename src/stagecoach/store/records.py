@@ -160,6 +160,29 @@ def insert(
     insert_many(conn, records, payload)
 
 
+@cache
+def _changes_statement(pg: bool) -> Any:
+    patch_param: Any = bindparam("p_patch")
+    patched = (
+        func.jsonb_strip_nulls(R.props.op("||")(func.cast(patch_param, R.props.type)))
+        if pg
+        else func.json_patch(R.props, patch_param)
+    )
+    return (
+        update(records)
+        .where(
+            R.account_id == bindparam("p_account"),
+            R.object_type == bindparam("p_type"),
+            R.id == bindparam("p_id"),
+        )
+        .values(
+            updated_at=bindparam("p_now"),
+            props=patched,
+            **{name: bindparam(f"p_{name}") for name in HOT_COLUMNS},
+        )
+    )
+
+
 def apply_changes(
     conn: Connection,
     account_id: int,
@@ -175,25 +198,7 @@ def apply_changes(
     if not changes:
         return
     pg = is_postgres(conn)
-    patch_param: Any = bindparam("p_patch")
-    patched = (
-        func.jsonb_strip_nulls(R.props.op("||")(func.cast(patch_param, R.props.type)))
-        if pg
-        else func.json_patch(R.props, patch_param)
-    )
-    stmt = (
-        update(records)
-        .where(
-            R.account_id == bindparam("p_account"),
-            R.object_type == bindparam("p_type"),
-            R.id == bindparam("p_id"),
-        )
-        .values(
-            updated_at=bindparam("p_now"),
-            props=patched,
-            **{name: bindparam(f"p_{name}") for name in HOT_COLUMNS},
-        )
-    )
+    stmt = _changes_statement(pg)
     params = []
     for row, change in changes:
         patch = {k: v for k, v in change.items() if k not in COLUMN_PROPERTIES}
