@@ -168,7 +168,9 @@ def _env() -> dict[str, str]:
 
 def _init(url: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", "stagecoach", "init", "--database-url", url,
-                          "--json"], check=True, capture_output=True, env=_env())
+                          "--json"], capture_output=True, env=_env())
+    if out.returncode != 0:
+        raise RuntimeError(f"stagecoach init failed: {out.stderr.decode()[-3000:]}")
     return json.loads(out.stdout.decode().strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
