@@ -42,11 +42,11 @@ def _measure(sc: Stagecoach, fn: Callable[[], Any]) -> tuple[int, float]:
     return count[0], (time.perf_counter() - start) * 1000
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     sc = Stagecoach(url)
     made = sc.create_account("Bench", "bench@example.test")

@@ -9,17 +9,16 @@ import pytest
 
 from stagecoach.domain import search as rules
 from stagecoach.domain.errors import ValidationError
+from stagecoach.store import property_defs
 from stagecoach.store import search as store
-from stagecoach.store.schema import property_defs
 from tests.helpers import CO, T0, Acct, C, D
 
 
 def _custom(acct: Acct, ot: Any, name: str, ptype: str) -> None:
     with acct.unit() as ctx:
-        ctx.conn.execute(property_defs.insert().values(
-            account_id=acct.id, object_type=int(ot), name=name, label=name, type=ptype,
-            field_type="text", group_name="custom", description="", options=[],
-            builtin=False, created_at=T0, updated_at=T0))
+        property_defs.insert(ctx.conn, acct.id, ot, dict(
+            name=name, label=name, type=ptype, field_type="text", group_name="custom",
+            description="", options=[], builtin=False, created_at=T0, updated_at=T0))
 
 
 def _ids(acct: Acct, ot: Any, body: dict[str, Any]) -> list[int]:

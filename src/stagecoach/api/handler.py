@@ -66,7 +66,7 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
         key = request.headers.get("idempotency-key") if idempotent else None
         if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
             raise ApiError(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-        digest = hashlib.sha256(
+        digest = "" if key is None else hashlib.sha256(
             request.method.encode() + b" " + request.url.path.encode() + b"?"
             + str(request.url.query).encode() + b"\n" + raw).hexdigest()
         for attempt in range(ATTEMPTS):
@@ -87,7 +87,12 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
     reply = await run_in_threadpool(work)
     if reply.status == 204:
         return Response(status_code=204, headers=reply.headers)
-    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+    return _Json(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+class _Json(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return wire.dumps(content)
 
 
 def _once(ctx: Ctx, call: Call, key: str, digest: str, fn: Callable[[Ctx, Call], Reply]

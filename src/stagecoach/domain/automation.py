@@ -34,6 +34,11 @@ class AssociationChanges:
     count: int
 
 
+# The properties whose changes reactions read: a step that changed none of them and no
+# association triggers nothing (store/reactions.py summarizes exactly these).
+TRIGGER_PROPERTIES = frozenset({"lifecyclestage", "dealstage"})
+
+
 @dataclass(frozen=True)
 class StepSummary:
     properties: Sequence[PropertyChanges]

@@ -37,15 +37,18 @@ _MANUAL = frozenset({SourceType.CRM_UI, SourceType.CRM_UI_BULK_ACTION})
 _EMPTY_IS_NO_CHANGE = frozenset({SourceType.IMPORT, SourceType.FORM, SourceType.ANALYTICS})
 
 
+_API_MODES = {
+    BackwardWrites.IGNORE: Mode.FORWARD_ONLY,
+    BackwardWrites.REJECT: Mode.REJECT_BACKWARD,
+    BackwardWrites.ALLOW: Mode.ANY,
+}
+
+
 def mode_for(source: SourceType, api_backward_writes: BackwardWrites) -> Mode:
     if source in _MANUAL:
         return Mode.ANY
     if source is SourceType.API:
-        return {
-            BackwardWrites.IGNORE: Mode.FORWARD_ONLY,
-            BackwardWrites.REJECT: Mode.REJECT_BACKWARD,
-            BackwardWrites.ALLOW: Mode.ANY,
-        }[api_backward_writes]
+        return _API_MODES[api_backward_writes]
     return Mode.FORWARD_ONLY
 
 

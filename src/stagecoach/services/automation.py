@@ -7,6 +7,7 @@ every effect is visible (rule 25).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from stagecoach.domain import automation as rules
 from stagecoach.domain.errors import DomainError
@@ -26,7 +27,12 @@ class CascadeTooDeep(DomainError):
     category = "VALIDATION_ERROR"
 
 
-def settle(ctx: Ctx, first_op: int) -> None:
+def settle(ctx: Ctx, first_op: int, *, changed: Iterable[str] | None = None) -> None:
+    """`changed`, when the caller knows it: every property the step `first_op` wrote
+    history for, the step having written no association. When none of them is one that
+    reactions read, nothing can react, and the step is not summarized."""
+    if changed is not None and rules.TRIGGER_PROPERTIES.isdisjoint(changed):
+        return
     queue = deque([first_op])
     steps = 0
     while queue:

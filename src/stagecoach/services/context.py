@@ -8,7 +8,12 @@ from sqlalchemy import Connection
 
 from stagecoach.domain.catalog import Catalog
 from stagecoach.store import ids
-from stagecoach.store.catalog import load_catalog
+from stagecoach.store.catalog import current_catalog, load_catalog
+
+# Op ids are taken this many at a time: one write takes several steps (the write, the
+# calculated counts, the reactions), and each id taken is a statement. Unused ones are
+# skipped (op ids order steps, they need not be dense).
+OP_BLOCK = 8
 
 
 @dataclass
@@ -17,17 +22,20 @@ class Ctx:
     catalog: Catalog
     now: int
     ops: list[int] = field(default_factory=list)
+    _spare_ops: list[int] = field(default_factory=list)
 
     @classmethod
     def load(cls, conn: Connection, account_id: int, now: int) -> Ctx:
-        return cls(conn, load_catalog(conn, account_id), now)
+        return cls(conn, current_catalog(conn, account_id), now)
 
     @property
     def account_id(self) -> int:
         return self.catalog.account_id
 
     def new_op(self) -> int:
-        op = ids.take_one(self.conn, self.account_id, "op")
+        if not self._spare_ops:
+            self._spare_ops = ids.take(self.conn, self.account_id, "op", OP_BLOCK)
+        op = self._spare_ops.pop(0)
         self.ops.append(op)
         return op
 

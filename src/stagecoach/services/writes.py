@@ -84,7 +84,12 @@ def write(
                 source)
         for i, row, plan in planned:
             results[i] = ItemResult(row.id, None, plan.ignored)
-        automation.settle(ctx, op)
+        # The step wrote what its plans say (and no association): settle knows from that
+        # alone whether anything can react.
+        automation.settle(ctx, op, changed={
+            name for _, _, plan in planned
+            for name in (*(v[0] for v in plan.versions),
+                         *(("lifecyclestage",) if plan.stage is not None else ()))})
     return [r if r is not None else ItemResult(None) for r in results]
 
 

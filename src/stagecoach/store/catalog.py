@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+import threading
+import weakref
+
+from sqlalchemy import Connection, Engine, select
 
 from stagecoach.domain import settings as settings_rules
 from stagecoach.domain.catalog import Catalog, custom_property
@@ -10,6 +13,7 @@ from stagecoach.domain.deals import DealStage, Pipeline
 from stagecoach.domain.errors import NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stages import StageSet
+from stagecoach.store import catalog_version
 from stagecoach.store.schema import (
     account_settings,
     accounts,
@@ -50,6 +54,29 @@ def load_pipelines(conn: Connection, account_id: int) -> tuple[Pipeline, ...]:
         )
         out.append(Pipeline(p.id, p.label, p.display_order, stages))
     return tuple(out)
+
+
+# Per engine (a process may serve several databases), per account: the catalog and the
+# stamp it was loaded at. Only catalogs read at the start of a unit of work are kept, never
+# one read after the unit changed it (that one is not committed yet).
+_cache: weakref.WeakKeyDictionary[Engine, dict[int, tuple[tuple[int, int], Catalog]]] = (
+    weakref.WeakKeyDictionary())
+_cache_guard = threading.Lock()
+
+
+def current_catalog(conn: Connection, account_id: int) -> Catalog:
+    """The account's catalog at the start of a unit of work: one statement when this process
+    has it already at the current version (store/catalog_version.py)."""
+    stamp = catalog_version.stamp(conn, account_id)
+    with _cache_guard:
+        mine = _cache.setdefault(conn.engine, {})
+        known = mine.get(account_id)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    catalog = load_catalog(conn, account_id)
+    with _cache_guard:
+        mine[account_id] = (stamp, catalog)
+    return catalog
 
 
 def load_catalog(conn: Connection, account_id: int) -> Catalog:

@@ -3,7 +3,9 @@ serializes writers anyway, so a counter row costs nothing)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from functools import cache
+
+from sqlalchemy import Connection, TextClause, text
 
 from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import SEQUENCE_KINDS
@@ -14,14 +16,25 @@ def sequence_name(kind: str) -> str:
     return f"stagecoach_{kind}_seq"
 
 
+# Built once: an id is taken several times per request, and parsing a text() costs more than
+# running it.
+_RESERVE = text(
+    "INSERT INTO id_counters (account_id, kind, next_value) VALUES (:a, :k, :n + 1) "
+    "ON CONFLICT (account_id, kind) DO UPDATE SET next_value = next_value + :n "
+    "RETURNING next_value"
+)
+
+
+@cache
+def _nextval(kind: str) -> TextClause:
+    return text(f"SELECT nextval('{sequence_name(kind)}') FROM generate_series(1, :n)")
+
+
 def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
     if n <= 0:
         return []
     if is_postgres(conn):
-        rows = conn.execute(
-            text(f"SELECT nextval('{sequence_name(kind)}') FROM generate_series(1, :n)"),
-            {"n": n},
-        )
+        rows = conn.execute(_nextval(kind), {"n": n})
         return [r[0] for r in rows]
     first = reserve(conn, account_id, kind, n)
     return list(range(first, first + n))
@@ -33,12 +46,5 @@ def take_one(conn: Connection, account_id: int, kind: str) -> int:
 
 def reserve(conn: Connection, account_id: int, kind: str, n: int) -> int:
     """Reserve n consecutive ids and return the first."""
-    top = conn.execute(
-        text(
-            "INSERT INTO id_counters (account_id, kind, next_value) VALUES (:a, :k, :n + 1) "
-            "ON CONFLICT (account_id, kind) DO UPDATE SET next_value = next_value + :n "
-            "RETURNING next_value"
-        ),
-        {"a": account_id, "k": kind, "n": n},
-    ).scalar_one()
+    top = conn.execute(_RESERVE, {"a": account_id, "k": kind, "n": n}).scalar_one()
     return int(top) - n

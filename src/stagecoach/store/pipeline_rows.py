@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select, update
 
 from stagecoach.domain.objects import ObjectType
+from stagecoach.store import catalog_version
 from stagecoach.store.schema import pipeline_stages, pipelines, records
 
 P = pipelines.c
@@ -46,6 +47,7 @@ def insert_pipeline(conn: Connection, account_id: int, pipeline_id: str, label: 
     conn.execute(pipelines.insert().values(
         account_id=account_id, id=pipeline_id, object_type=int(ObjectType.DEAL), label=label,
         display_order=display_order, archived=False, created_at=now, updated_at=now))
+    catalog_version.changed(conn, account_id)
 
 
 def insert_stages(conn: Connection, account_id: int, pipeline_id: str,
@@ -56,18 +58,21 @@ def insert_stages(conn: Connection, account_id: int, pipeline_id: str,
              "created_at": now, "updated_at": now, **s}
             for s in stages
         ])
+        catalog_version.changed(conn, account_id)
 
 
 def change_pipeline(conn: Connection, account_id: int, pipeline_id: str,
                     values: Mapping[str, Any]) -> None:
     conn.execute(update(pipelines).where(P.account_id == account_id, P.id == pipeline_id)
                  .values(**values))
+    catalog_version.changed(conn, account_id)
 
 
 def change_stage(conn: Connection, account_id: int, stage_id: str,
                  values: Mapping[str, Any]) -> None:
     conn.execute(update(pipeline_stages).where(S.account_id == account_id, S.id == stage_id)
                  .values(**values))
+    catalog_version.changed(conn, account_id)
 
 
 def deals_in(conn: Connection, account_id: int, *, pipeline_id: str | None = None,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from stagecoach.domain.objects import ObjectType
+from stagecoach.store import catalog_version
 from stagecoach.store.schema import accounts, property_defs
 
 P = property_defs.c
@@ -29,6 +30,7 @@ def insert(conn: Connection, account_id: int, object_type: ObjectType,
            values: Mapping[str, Any]) -> None:
     conn.execute(property_defs.insert().values(
         account_id=account_id, object_type=int(object_type), **values))
+    catalog_version.changed(conn, account_id)
 
 
 def change(conn: Connection, account_id: int, object_type: ObjectType, name: str,
@@ -36,6 +38,7 @@ def change(conn: Connection, account_id: int, object_type: ObjectType, name: str
     conn.execute(update(property_defs).where(
         P.account_id == account_id, P.object_type == int(object_type), P.name == name,
     ).values(**values))
+    catalog_version.changed(conn, account_id)
 
 
 def account_created_at(conn: Connection, account_id: int) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.automation import (
+    TRIGGER_PROPERTIES,
     AssociationChanges,
     DealRule,
     FollowPrimaryCompany,
@@ -59,7 +60,7 @@ _IDS: Any = bindparam("stage_ids", expanding=True)
 _SUMMARY_PROPS = (
     select(H.object_type, H.property, H.value, func.count())
     .where(H.account_id == _ACC, H.op_id == _OP,
-           H.property.in_(("lifecyclestage", "dealstage")))
+           H.property.in_(sorted(TRIGGER_PROPERTIES)))
     .group_by(H.object_type, H.property, H.value)
 )
 _SUMMARY_ASSOC = (

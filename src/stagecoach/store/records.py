@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    SmallInteger,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
@@ -69,18 +79,32 @@ def load(
     if not ids:
         return {}
     out: dict[int, RecordRow] = {}
+    q = _load_statement(include_archived, lock and is_postgres(conn))
     # Chunks keep the parameter count under every driver's limit.
     for i in range(0, len(ids), 5000):
-        q = select(records).where(account_scope(account_id, object_type),
-                                  R.id.in_(ids[i:i + 5000]))
-        if not include_archived:
-            q = q.where(R.archived.is_(False))
-        if lock and is_postgres(conn):
-            # A fixed order (by id) so that concurrent writers cannot deadlock each other.
-            q = q.order_by(R.id).with_for_update()
-        for row in conn.execute(q):
+        for row in conn.execute(q, {"acc": account_id, "ot": int(object_type),
+                                    "ids": ids[i:i + 5000]}):
             out[row.id] = row_to_record(row)
     return out
+
+
+@cache
+def _load_statement(include_archived: bool, lock: bool) -> Select[Any]:
+    # Built once per variant: records are loaded several times per request, and building
+    # the statement costs more than running it.
+    q = select(records).where(R.account_id == bindparam("acc", type_=BigInteger),
+                              R.object_type == bindparam("ot", type_=SmallInteger),
+                              R.id.in_(bindparam("ids", expanding=True)))
+    if not include_archived:
+        q = q.where(R.archived.is_(False))
+    if lock:
+        # A fixed order (by id) so that concurrent writers cannot deadlock each other.
+        # FOR NO KEY UPDATE (the lock an UPDATE of a record takes anyway) does not conflict
+        # with the KEY SHARE lock that inserting an association (a foreign key to the
+        # record) takes; FOR UPDATE would, and two writers associating contacts with the
+        # same company would deadlock upgrading KEY SHARE to UPDATE.
+        q = q.order_by(R.id).with_for_update(key_share=True)
+    return q
 
 
 def find_by(
@@ -90,16 +114,24 @@ def find_by(
     """Live records whose hot `column` (email, domain) is one of `values` (lowercase)."""
     if not values:
         return {}
-    col = R[column]
-    q = select(records).where(account_scope(account_id, object_type),
-                              R.archived.is_(False), col.in_(sorted(set(values))))
-    if lock and is_postgres(conn):
-        q = q.order_by(R.id).with_for_update()
+    q = _find_statement(column, lock and is_postgres(conn))
     out: dict[str, RecordRow] = {}
-    for row in conn.execute(q):
+    for row in conn.execute(q, {"acc": account_id, "ot": int(object_type),
+                                "values": sorted(set(values))}):
         rec = row_to_record(row)
         out.setdefault(getattr(row, column), rec)
     return out
+
+
+@cache
+def _find_statement(column: str, lock: bool) -> Select[Any]:
+    q = select(records).where(R.account_id == bindparam("acc", type_=BigInteger),
+                              R.object_type == bindparam("ot", type_=SmallInteger),
+                              R.archived.is_(False),
+                              R[column].in_(bindparam("values", expanding=True)))
+    if lock:
+        q = q.order_by(R.id).with_for_update(key_share=True)
+    return q
 
 
 def insert(
@@ -128,6 +160,29 @@ def insert(
     insert_many(conn, records, payload)
 
 
+@cache
+def _changes_statement(pg: bool) -> Any:
+    patch_param: Any = bindparam("p_patch")
+    patched = (
+        func.jsonb_strip_nulls(R.props.op("||")(func.cast(patch_param, R.props.type)))
+        if pg
+        else func.json_patch(R.props, patch_param)
+    )
+    return (
+        update(records)
+        .where(
+            R.account_id == bindparam("p_account"),
+            R.object_type == bindparam("p_type"),
+            R.id == bindparam("p_id"),
+        )
+        .values(
+            updated_at=bindparam("p_now"),
+            props=patched,
+            **{name: bindparam(f"p_{name}") for name in HOT_COLUMNS},
+        )
+    )
+
+
 def apply_changes(
     conn: Connection,
     account_id: int,
@@ -143,25 +198,7 @@ def apply_changes(
     if not changes:
         return
     pg = is_postgres(conn)
-    patch_param: Any = bindparam("p_patch")
-    patched = (
-        func.jsonb_strip_nulls(R.props.op("||")(func.cast(patch_param, R.props.type)))
-        if pg
-        else func.json_patch(R.props, patch_param)
-    )
-    stmt = (
-        update(records)
-        .where(
-            R.account_id == bindparam("p_account"),
-            R.object_type == bindparam("p_type"),
-            R.id == bindparam("p_id"),
-        )
-        .values(
-            updated_at=bindparam("p_now"),
-            props=patched,
-            **{name: bindparam(f"p_{name}") for name in HOT_COLUMNS},
-        )
-    )
+    stmt = _changes_statement(pg)
     params = []
     for row, change in changes:
         patch = {k: v for k, v in change.items() if k not in COLUMN_PROPERTIES}

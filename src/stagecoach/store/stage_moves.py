@@ -199,7 +199,7 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
                   else_="backward") if values else literal("backward")
     return _Plan(
         lock=select(R.id, R.updated_at).where(moved_records(ot, pg)).order_by(R.id)
-        .with_for_update(),
+        .with_for_update(key_share=True),
         last_write=select(func.max(R.updated_at)).where(moved_records(ot, pg)),
         # One grouped read tells what the policy does to each (old, new, forward-only,
         # archived) group (`refuses` is the same rule as `refused`), so the statements that
