@@ -254,9 +254,9 @@ stage_stays = Table(
     PrimaryKeyConstraint("account_id", "id"),
     ForeignKeyConstraint(_record_fk, _record_pk, ondelete="CASCADE"),
     # A record's stays: closing the open one, the previous entry into a stage, per-record
-    # funnels.
+    # funnels (which read this index alone).
     Index("ix_stage_stays_record", "account_id", "object_type", "record_id", "stage",
-          "entered_at"),
+          "entered_at", "prev_same_at"),
     # Entries into a stage in time order: funnels and stage changes read this index alone.
     Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_at",
           "prev_same_at", "exited_at", "record_id"),

@@ -399,7 +399,7 @@ def upgrade() -> None:
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.create_index('ix_stage_stays_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
         batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at'], unique=False)
+        batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
 
 
 
