@@ -117,9 +117,7 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
         else:
             cur.execute("BEGIN")
         rebuild = stage_stays.insert().from_select(
-            ["account_id", "id", "object_type", "record_id", "stage", "entered_at",
-             "exited_at", "duration_ms", "prev_same_at"],
-            stays.derived(account_id, ObjectType.CONTACT))
+            stays.COLUMNS, stays.derived(account_id, ObjectType.CONTACT))
         cur.execute(str(rebuild.compile(dialect=engine.dialect,
                                         compile_kwargs={"literal_binds": True})))
         raw.commit()

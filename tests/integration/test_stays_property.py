@@ -79,8 +79,8 @@ def test_stored_stays_are_what_history_gives(sc: Stagecoach, steps) -> None:  # 
                 h.property == "lifecyclestage"))]
         stored = stays.for_records(ctx.conn, acct.id, ObjectType.CONTACT, 0, 2**62)
         set_form = sorted(
-            (sd.Stay(r.record_id, r.id, r.stage, r.entered_at, r.exited_at, r.duration_ms,
-                     r.prev_same_at)
+            (sd.Stay(r.record_id, r.id, r.stage, r.entered_at, r.entered_day, r.exited_at,
+                     r.duration_ms, r.prev_same_at)
              for r in ctx.conn.execute(stays.derived(acct.id, ObjectType.CONTACT))),
             key=lambda s: (s.record_id, s.entered_at, s.id))
     expected = sd.from_versions(versions)

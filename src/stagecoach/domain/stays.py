@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+DAY_MS = 86_400_000
+
 
 @dataclass(frozen=True)
 class Stay:
@@ -17,6 +19,7 @@ class Stay:
     id: int  # the entering version's id
     stage: str
     entered_at: int
+    entered_day: int  # the UTC day of entered_at, counted from the epoch
     exited_at: int | None
     duration_ms: int | None
     prev_same_at: int | None
@@ -41,7 +44,7 @@ def from_versions(versions: Iterable[StageVersion]) -> list[Stay]:
         nxt = ordered[i + 1] if i + 1 < len(ordered) else None
         exited = nxt.ts if nxt is not None and nxt.record_id == v.record_id else None
         key = (v.record_id, v.value)
-        out.append(Stay(v.record_id, v.id, v.value, v.ts, exited,
+        out.append(Stay(v.record_id, v.id, v.value, v.ts, v.ts // DAY_MS, exited,
                         None if exited is None else exited - v.ts, last_entry.get(key)))
         last_entry[key] = v.ts
     return out

@@ -111,15 +111,16 @@ class _Query:
         """Every stay begun as of the report's instant."""
         conds = [S.account_id == self.account_id, S.object_type == int(self.p.object_type)]
         if self.p.as_of is not None:
-            conds.append(S.entered_at <= self.p.as_of)
+            conds += _until(self.p.as_of)
         return conds
 
     def in_range(self) -> list[ColumnElement[bool]]:
         out = []
         if self.p.start is not None:
-            out.append(S.entered_at >= self.p.start)
+            # The day bound is implied by the time bound; it lets the entry index seek.
+            out += [S.entered_day >= self.p.start // DAY_MS, S.entered_at >= self.p.start]
         if self.p.end is not None:
-            out.append(S.entered_at <= self.p.end)
+            out += _until(self.p.end)
         return out
 
     def entries(self) -> list[ColumnElement[bool]]:
@@ -131,6 +132,10 @@ class _Query:
         first = (S.prev_same_at.is_(None) if self.p.start is None
                  else or_(S.prev_same_at.is_(None), S.prev_same_at < self.p.start))
         return [*self.entries(), first]
+
+
+def _until(t: int) -> list[ColumnElement[bool]]:
+    return [S.entered_day <= t // DAY_MS + 1, S.entered_at <= t]
 
 
 # --- Funnel ---------------------------------------------------------------------------
@@ -413,7 +418,7 @@ def entries_per_day(
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
     bcols = q.bval(q.pop)
-    day = S.entered_at // DAY_MS
+    day = S.entered_day
     stmt = (
         select(S.stage, *bcols, day.label("day"), func.count().label("n"))
         .select_from(q.source())

@@ -238,7 +238,8 @@ property_history = Table(
 # from history. `prev_same_at` is the record's previous entry into the same stage, so a
 # report can count "records that entered s in a range" without DISTINCT: the entries whose
 # previous one is before the range. `duration_ms` is exited_at - entered_at, indexed so
-# exact percentiles are read in order instead of sorted.
+# exact percentiles are read in order instead of sorted; `entered_day` lets stage changes
+# count by day in index order.
 stage_stays = Table(
     "stage_stays",
     metadata,
@@ -248,6 +249,7 @@ stage_stays = Table(
     Column("record_id", BigInteger, nullable=False),
     Column("stage", String(64), nullable=False),
     Column("entered_at", BigInteger, nullable=False),
+    Column("entered_day", Integer, nullable=False),  # UTC day number: entered_at // 1 day
     Column("exited_at", BigInteger),
     Column("duration_ms", BigInteger),
     Column("prev_same_at", BigInteger),
@@ -257,9 +259,10 @@ stage_stays = Table(
     # funnels (which read this index alone).
     Index("ix_stage_stays_record", "account_id", "object_type", "record_id", "stage",
           "entered_at", "prev_same_at"),
-    # Entries into a stage in time order: funnels and stage changes read this index alone.
-    Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_at",
-          "prev_same_at", "exited_at", "record_id"),
+    # Entries into a stage by day and time: funnels and stage changes read this index
+    # alone, and count a day's entries as they walk it (no sort, no hash).
+    Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_day",
+          "entered_at", "prev_same_at", "exited_at", "record_id"),
     # Stays of a stage by length (open ones, NULL, together): time-in-stage percentiles.
     Index("ix_stage_stays_duration", "account_id", "object_type", "stage", "duration_ms",
           "entered_at", "exited_at", "record_id"),

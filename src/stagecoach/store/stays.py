@@ -32,13 +32,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.stays import Stay
+from stagecoach.domain.stays import DAY_MS, Stay
 from stagecoach.store.schema import property_history, stage_moves, stage_stays
 
 S = stage_stays.c
 H = property_history.c
 M = stage_moves.c
 STAGE = "lifecyclestage"
+COLUMNS = ["account_id", "id", "object_type", "record_id", "stage", "entered_at",
+           "entered_day", "exited_at", "duration_ms", "prev_same_at"]
 _ACC: Any = bindparam("acc", type_=BigInteger)
 _OP: Any = bindparam("op", type_=BigInteger)
 _NOW: Any = bindparam("now", type_=BigInteger)
@@ -63,9 +65,9 @@ def _statements(ot: ObjectType, pg: bool) -> tuple[Any, Any]:
     # (account, type, property, ts) index, not the op's every version.
     opened = stage_stays.insert().from_select(
         ["account_id", "id", "object_type", "record_id", "stage", "entered_at",
-         "prev_same_at"],
+         "entered_day", "prev_same_at"],
         select(
-            H.account_id, H.id, H.object_type, H.record_id, H.value, H.ts,
+            H.account_id, H.id, H.object_type, H.record_id, H.value, H.ts, H.ts // DAY_MS,
             select(func.max(prev.c.entered_at)).where(
                 prev.c.account_id == H.account_id, prev.c.object_type == H.object_type,
                 prev.c.record_id == H.record_id, prev.c.stage == H.value,
@@ -108,7 +110,8 @@ def derived(account_id: int, ot: ObjectType, first_id: int | None = None,
     ).where(*conds).subquery("v")
     return select(
         v.c.account_id, v.c.id, v.c.object_type, v.c.record_id, v.c.value.label("stage"),
-        v.c.ts.label("entered_at"), v.c.next.label("exited_at"),
+        v.c.ts.label("entered_at"), (v.c.ts // DAY_MS).label("entered_day"),
+        v.c.next.label("exited_at"),
         (v.c.next - v.c.ts).label("duration_ms"), v.c.prev.label("prev_same_at"),
     ).where(v.c.value.is_not(None))
 
@@ -123,8 +126,7 @@ def rebuild(conn: Connection, account_id: int, ot: ObjectType, first_id: int | N
         conds.append(S.record_id <= last_id)
     conn.execute(delete(stage_stays).where(*conds))
     conn.execute(stage_stays.insert().from_select(
-        ["account_id", "id", "object_type", "record_id", "stage", "entered_at", "exited_at",
-         "duration_ms", "prev_same_at"],
+        COLUMNS,
         derived(account_id, ot, first_id, last_id)))
 
 
@@ -132,13 +134,14 @@ def for_records(conn: Connection, account_id: int, ot: ObjectType, first_id: int
                 last_id: int) -> list[Stay]:
     """Stored stays of the records in [first_id, last_id], in (record, entry, id) order."""
     rows = conn.execute(
-        select(S.record_id, S.id, S.stage, S.entered_at, S.exited_at, S.duration_ms,
-               S.prev_same_at)
+        select(S.record_id, S.id, S.stage, S.entered_at, S.entered_day, S.exited_at,
+               S.duration_ms, S.prev_same_at)
         .where(S.account_id == account_id, S.object_type == int(ot),
                S.record_id >= first_id, S.record_id <= last_id)
         .order_by(S.record_id, S.entered_at, S.id))
-    return [Stay(int(r.record_id), int(r.id), r.stage, int(r.entered_at), _int(r.exited_at),
-                 _int(r.duration_ms), _int(r.prev_same_at)) for r in rows]
+    return [Stay(int(r.record_id), int(r.id), r.stage, int(r.entered_at),
+                 int(r.entered_day), _int(r.exited_at), _int(r.duration_ms),
+                 _int(r.prev_same_at)) for r in rows]
 
 
 def _int(v: Any) -> int | None:

@@ -390,6 +390,7 @@ def upgrade() -> None:
     sa.Column('record_id', sa.BigInteger(), nullable=False),
     sa.Column('stage', sa.String(length=64), nullable=False),
     sa.Column('entered_at', sa.BigInteger(), nullable=False),
+    sa.Column('entered_day', sa.Integer(), nullable=False),
     sa.Column('exited_at', sa.BigInteger(), nullable=True),
     sa.Column('duration_ms', sa.BigInteger(), nullable=True),
     sa.Column('prev_same_at', sa.BigInteger(), nullable=True),
@@ -398,7 +399,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.create_index('ix_stage_stays_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
+        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
         batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
 
 
