@@ -27,6 +27,7 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
+    false,
     func,
     literal,
     or_,
@@ -78,6 +79,9 @@ class _Query:
                        R.created_at > p.as_of)
         self.excluded = select(R.id).where(R.account_id == account_id,
                                            R.object_type == int(p.object_type), gone)
+        # Usually nothing is left out: then no stay pays for the anti-join. Two index
+        # probes tell (any archived record; any live one created after `asOf`).
+        self.excludes = not self.joined and _any_left_out(conn, account_id, p)
 
     @staticmethod
     def prepare(conn: Connection) -> None:
@@ -99,10 +103,10 @@ class _Query:
         segment, or the anti-join on the few left out)."""
         if self.joined:
             return [S.record_id.in_(select(self.pop.c.record_id))]
-        return [S.record_id.not_in(self.excluded)]
+        return self.scoped()
 
     def scoped(self) -> list[ColumnElement[bool]]:
-        return [] if self.joined else [S.record_id.not_in(self.excluded)]
+        return [S.record_id.not_in(self.excluded)] if self.excludes else []
 
     def bval(self, source: Any) -> list[ColumnElement[Any]]:
         return [source.c.bval] if self.p.breakdown is not None else []
@@ -132,6 +136,15 @@ class _Query:
         first = (S.prev_same_at.is_(None) if self.p.start is None
                  else or_(S.prev_same_at.is_(None), S.prev_same_at < self.p.start))
         return [*self.entries(), first]
+
+
+def _any_left_out(conn: Connection, account_id: int, p: ReportParams) -> bool:
+    mine = [R.account_id == account_id, R.object_type == int(p.object_type)]
+    probes = [select(R.id).where(*mine, R.archived == true()).limit(1)]
+    if p.as_of is not None:
+        probes.append(select(R.id).where(*mine, R.archived == false(),
+                                         R.created_at > p.as_of).limit(1))
+    return any(conn.execute(q).first() is not None for q in probes)
 
 
 def _until(t: int) -> list[ColumnElement[bool]]:
@@ -298,26 +311,40 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
     out_done: StayMap = {}
     out_current: StayMap = {}
     for stage, (n, total) in done.items():
-        med, p90 = _at_ranks(conn, q, stage, _completed(q), S.duration_ms, n)
+        med, p90 = _at_ranks(conn, q, stage, _completed(q), S.duration_ms, [S.duration_ms],
+                             n, ascending=True)
         out_done[(None, stage)] = StayStats(n, total, med, p90)
     for stage, (n, total) in current.items():
-        # The youngest stay is the latest entry: ages ascending = entries descending.
-        med, _ = _at_ranks(conn, q, stage, _open(q, at), S.entered_at.desc(), n, p90=False)
+        # The youngest stay is the latest entry: ages ascending = entries descending. Open
+        # stays are one range of the duration index (no length, by entry time); as of a
+        # past instant, entries are read from the entry index, whose (day, time) order is
+        # time order.
+        order = ([S.entered_at] if p.as_of is None else [S.entered_day, S.entered_at])
+        latest, _ = _at_ranks(conn, q, stage, _open(q, at), S.entered_at, order, n,
+                              ascending=False, p90=False)
         out_current[(None, stage)] = StayStats(
-            n, n * at - total, None if med is None else at - med, None)
+            n, n * at - total, None if latest is None else at - latest, None)
     return out_done, out_current
 
 
 def _completed(q: _Query) -> list[ColumnElement[bool]]:
-    ended = [S.duration_ms.is_not(None)]
-    if q.p.as_of is not None:
-        ended.append(S.exited_at <= q.p.as_of)
-    return [*q.entries(), *ended]
+    """Completed stays begun in the range and ended by `asOf` (so begun by then too). The
+    range is tested on `entered_at + 0`, which no index can seek: these stays are read
+    from the duration index, in length order."""
+    p = q.p
+    conds = [S.account_id == q.account_id, S.object_type == int(p.object_type),
+             S.duration_ms.is_not(None)]
+    if p.as_of is not None:
+        conds.append(S.exited_at <= p.as_of)
+    if p.start is not None:
+        conds.append(S.entered_at + 0 >= p.start)
+    if p.end is not None:
+        conds.append(S.entered_at + 0 <= p.end)
+    return conds
 
 
 def _open(q: _Query, at: int) -> list[ColumnElement[bool]]:
     if q.p.as_of is None:
-        # Open stays have no length: one range of the duration index.
         return [*q.stays(), S.duration_ms.is_(None)]
     return [*q.stays(), or_(S.exited_at.is_(None), S.exited_at > at)]
 
@@ -343,19 +370,22 @@ def _sizes(conn: Connection, q: _Query, at: int
 
 
 def _at_ranks(conn: Connection, q: _Query, stage: str, conds: list[ColumnElement[bool]],
-              order: Any, n: int, *, p90: bool = True) -> tuple[int | None, int | None]:
-    """The nearest-rank median and 90th percentile of `order` among `n` stays: read at
-    their rank in index order (the 90th from the other end), not sorted."""
+              value: Any, order: list[Any], n: int, *, ascending: bool, p90: bool = True
+              ) -> tuple[int | None, int | None]:
+    """`value` at the nearest ranks of the median and the 90th percentile among the `n`
+    stays, ranked by `order` (an index order): read at their rank walking the index (the
+    90th from the other end), not sorted."""
     if n == 0:
         return None, None
     med_rank, p90_rank = _rank(n, MEDIAN), _rank(n, P90)
-    col = order.element if hasattr(order, "element") else order
-    descending = col is not order
-    base = select(col).where(*conds, *q.scope(), S.stage == stage)
-    med = base.order_by(order).limit(1).offset(med_rank - 1).scalar_subquery()
+    up = [c.asc() for c in order]
+    down = [c.desc() for c in order]
+    base = select(value).where(*conds, *q.scope(), S.stage == stage)
+    med = base.order_by(*(up if ascending else down)).limit(1).offset(
+        med_rank - 1).scalar_subquery()
     if not p90:
         return _int(conn.execute(select(med)).scalar()), None
-    top = base.order_by(col if descending else col.desc()).limit(1).offset(
+    top = base.order_by(*(down if ascending else up)).limit(1).offset(
         n - p90_rank).scalar_subquery()
     row = conn.execute(select(med.label("med"), top.label("p90"))).one()
     return _int(row.med), _int(row.p90)
