@@ -18,14 +18,11 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Connection,
-
     any_,
     bindparam,
     delete,
     exists,
     func,
-
-
     select,
     update,
 )
