@@ -143,6 +143,3 @@ def for_records(conn: Connection, account_id: int, ot: ObjectType, first_id: int
 
 def _int(v: Any) -> int | None:
     return None if v is None else int(v)
-
-
-
