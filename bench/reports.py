@@ -24,9 +24,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
+from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
 from stagecoach.services import reports
-from stagecoach.store.schema import property_history
+from stagecoach.store import stays
+from stagecoach.store.schema import property_history, stage_stays
 
 PG_ADMIN = os.environ.get("STAGECOACH_BENCH_PG_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -87,7 +89,7 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
                          " WHERE j < :m - 1) ")
         + _history_select(pg, account_id, n)
     )
-    indexes = [ix for ix in property_history.indexes]
+    indexes = [*property_history.indexes, *stage_stays.indexes]
     with engine.begin() as conn:
         for ix in indexes:
             ix.drop(conn)
@@ -107,6 +109,19 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
         raw.commit()
         print(f"# loaded {n} contacts, {m} versions in {time.perf_counter() - t:.1f}s",
               file=sys.stderr)
+        # The stays reports read, derived from that history by the product's own rebuild
+        # (what `stagecoach verify --fix` runs), as one INSERT ... SELECT.
+        t = time.perf_counter()
+        if pg:
+            cur.execute("SET work_mem = '512MB'")
+        else:
+            cur.execute("BEGIN")
+        rebuild = stage_stays.insert().from_select(
+            stays.COLUMNS, stays.derived(account_id, ObjectType.CONTACT))
+        cur.execute(str(rebuild.compile(dialect=engine.dialect,
+                                        compile_kwargs={"literal_binds": True})))
+        raw.commit()
+        print(f"# derived stays in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     finally:
         raw.close()
     t = time.perf_counter()
@@ -118,6 +133,7 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE property_history"))
             conn.execute(text("VACUUM ANALYZE records"))
+            conn.execute(text("VACUUM ANALYZE stage_stays"))
     else:
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -133,14 +149,28 @@ def _timed(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+F, T, SC = (reports.ReportKind.FUNNEL, reports.ReportKind.TIME_IN_STAGE,
+            reports.ReportKind.STAGE_CHANGES)
+BY = {"breakdown": "hs_lead_status"}
+AS_OF = {"asOf": BASE_TS + 15 * DAY}  # the middle of the generated history
+RANGE = {"from": BASE_TS + 6 * DAY, "to": BASE_TS + 21 * DAY}
 REPORTS: dict[str, tuple[reports.ReportKind, dict[str, object]]] = {
-    "funnel-ordered": (reports.ReportKind.FUNNEL, {"mode": "ordered"}),
-    "funnel-any": (reports.ReportKind.FUNNEL, {"mode": "any"}),
-    "funnel-reached": (reports.ReportKind.FUNNEL, {"mode": "reached"}),
-    "funnel-ordered-breakdown": (reports.ReportKind.FUNNEL,
-                                 {"mode": "ordered", "breakdown": "hs_lead_status"}),
-    "time-in-stage": (reports.ReportKind.TIME_IN_STAGE, {}),
-    "stage-changes-week": (reports.ReportKind.STAGE_CHANGES, {"interval": "week"}),
+    "funnel-ordered": (F, {"mode": "ordered"}),
+    "funnel-any": (F, {"mode": "any"}),
+    "funnel-reached": (F, {"mode": "reached"}),
+    "funnel-ordered-breakdown": (F, {"mode": "ordered", **BY}),
+    "funnel-any-breakdown": (F, {"mode": "any", **BY}),
+    "funnel-reached-breakdown": (F, {"mode": "reached", **BY}),
+    "funnel-ordered-asof": (F, {"mode": "ordered", **AS_OF}),
+    "funnel-any-range": (F, {"mode": "any", **RANGE}),
+    "funnel-reached-asof": (F, {"mode": "reached", **AS_OF}),
+    "time-in-stage": (T, {}),
+    "time-in-stage-asof": (T, AS_OF),
+    "time-in-stage-range": (T, RANGE),
+    "stage-changes-day": (SC, {"interval": "day"}),
+    "stage-changes-week": (SC, {"interval": "week"}),
+    "stage-changes-month": (SC, {"interval": "month"}),
+    "stage-changes-asof": (SC, {"interval": "week", **AS_OF}),
 }
 
 

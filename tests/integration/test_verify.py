@@ -54,3 +54,27 @@ def test_verify_uses_the_order_in_force_when_each_version_was_written(acct: Acct
     acct.set_stage(C, cid, "lead")
     acct.set_stage(C, cid, "customer", UI)
     assert _diffs(acct) == []
+
+
+def test_verify_reports_and_rebuilds_tampered_stays(acct: Acct) -> None:
+    from sqlalchemy import delete
+
+    from stagecoach.services.verify import STAYS
+    from stagecoach.store.schema import stage_stays
+
+    cid = acct.contact(stage="lead")
+    acct.set_stage(C, cid, "customer")
+    other = acct.contact(stage="subscriber")
+    S = stage_stays.c
+    with acct.sc.engine.begin() as conn:
+        conn.execute(delete(stage_stays).where(S.account_id == acct.id, S.record_id == cid,
+                                               S.stage == "customer"))
+        conn.execute(update(stage_stays).where(S.account_id == acct.id, S.record_id == other)
+                     .values(exited_at=5, duration_ms=1))
+    found = [d for d in _diffs(acct) if d.property == STAYS]
+    assert sorted(d.record_id for d in found) == sorted([cid, other])
+    lead_only = next(d for d in found if d.record_id == cid)
+    assert [s[0] for s in lead_only.stored] == ["lead"]
+    assert [s[0] for s in lead_only.expected] == ["lead", "customer"]
+    assert _diffs(acct, fix=True)
+    assert _diffs(acct) == []

@@ -108,3 +108,31 @@ def test_bad_parameters_show_an_error_not_a_500(sc: Stagecoach) -> None:
 def test_reports_need_a_session(sc: Stagecoach) -> None:
     r = client(sc).get("/reports")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_a_funnel_with_a_breakdown_charts_each_value_with_its_numbers(sc: Stagecoach) -> None:
+    acct, c = _signed_in(sc)
+    acct.contact("lead", email="n1@r.test", hs_lead_status="NEW")
+    acct.contact("customer", email="n2@r.test", hs_lead_status="NEW")
+    acct.contact("customer", email="o1@r.test", hs_lead_status="OPEN")
+    acct.contact("lead", email="x1@r.test")
+    r = c.get(FUNNEL + "&breakdown=hs_lead_status")
+    assert r.status_code == 200
+    charts_ = {m.group(1): m.group(0) for m in
+               re.finditer(r'<svg[^>]*id="(funnel-chart(?:-\d+)?)".*?</svg>', r.text, re.S)}
+    assert set(charts_) >= {"funnel-chart", "funnel-chart-0"}
+    by_title = {re.search(r"<title[^>]*>(.*?)</title>", svg).group(1): svg  # type: ignore[union-attr]
+                for svg in charts_.values()}
+    new = by_title["New: funnel (reached)"]
+    opened = by_title["Open: funnel (reached)"]
+    none = by_title["(no value): funnel (reached)"]
+    assert 'role="img"' in new and "<desc" in new
+    # reached: NEW has lead 2, customer 1; OPEN lead 1, customer 1; no value lead 1.
+    assert re.findall(r">(\d+) \(", new) == ["2", "1"]
+    assert re.findall(r">(\d+) \(", opened) == ["1", "1"]
+    assert re.findall(r">(\d+) \(", none) == ["1", "0"]
+    assert "bv=NEW" in new  # each bar leads to its group's records
+    # The same numbers are in the table beside the charts.
+    table = re.search(r'data-testid="report-table".*?</table>', r.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "<td>NEW</td><td>lead</td><td>2</td>" in table
+    assert "<td>OPEN</td><td>customer</td><td>1</td>" in table

@@ -1,5 +1,6 @@
 """`stagecoach verify` (rule 17): rebuild every record's stage and derived lifecycle
-properties from the property history and report every difference from what is stored.
+properties — and its stays, which reports read (domain/stays.py) — from the property
+history and report every difference from what is stored.
 
 History is the truth. Each version is replayed with the stage order in force when it was
 written (rule 38), and records are streamed in chunks so memory stays flat whatever the
@@ -18,12 +19,15 @@ from typing import Any
 from sqlalchemy import Engine
 
 from stagecoach.domain import lifecycle_dates as ld
+from stagecoach.domain import stays as sd
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stages import StageSet
 from stagecoach.store import db
 from stagecoach.store import rebuild as store
+from stagecoach.store import stays as stays_store
 
 CHUNK = 2000
+STAYS = "stage stays"  # the Difference.property of a record whose stays differ
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,33 @@ def _chunk(conn: Any, account_id: int, ot: ObjectType, after: int, order_at: Ord
             diffs.extend(found)
             kept = {k: v for k, v in props.items() if not store.is_derived(k)}
             repairs.append((row.id, stage, {**kept, **derived}))
+    stay_diffs = _stay_differences(conn, account_id, ot, rows[0].id, rows[-1].id, versions)
+    diffs.extend(stay_diffs)
     if fix:
         store.repair(conn, account_id, ot, repairs)
+        if stay_diffs:
+            stays_store.rebuild(conn, account_id, ot, rows[0].id, rows[-1].id)
     return diffs, rows[-1].id, len(rows)
+
+
+def _stay_differences(conn: Any, account_id: int, ot: ObjectType, first: int, last: int,
+                      versions: Sequence[Any]) -> list[Difference]:
+    expected = sd.from_versions(
+        sd.StageVersion(int(v.record_id), int(v.id), v.value, int(v.ts))
+        for v in versions if v.property == "lifecyclestage")
+    stored = stays_store.for_records(conn, account_id, ot, first, last)
+    want = {rid: list(g) for rid, g in groupby(expected, key=lambda s: s.record_id)}
+    have = {rid: list(g) for rid, g in groupby(stored, key=lambda s: s.record_id)}
+    return [
+        Difference(account_id, ot, rid, STAYS, _show(have.get(rid, [])),
+                   _show(want.get(rid, [])))
+        for rid in sorted(set(want) | set(have))
+        if have.get(rid, []) != want.get(rid, [])
+    ]
+
+
+def _show(stays: Sequence[sd.Stay]) -> list[list[Any]]:
+    return [[s.stage, s.entered_at, s.exited_at, s.prev_same_at] for s in stays]
 
 
 def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: bool = False,

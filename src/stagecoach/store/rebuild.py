@@ -49,7 +49,7 @@ def lifecycle_versions(conn: Connection, account_id: int, object_type: ObjectTyp
     """Stage and derived-property versions of records in [first_id, last_id], in replay
     order (record, time, id)."""
     return list(conn.execute(
-        select(H.record_id, H.property, H.value, H.ts)
+        select(H.record_id, H.id, H.property, H.value, H.ts)
         .where(H.account_id == account_id, H.object_type == int(object_type),
                H.record_id >= first_id, H.record_id <= last_id,
                or_(H.property == "lifecyclestage",

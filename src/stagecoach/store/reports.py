@@ -1,13 +1,20 @@
-"""Lifecycle reports computed in the database from `property_history` (rules 45-47).
+"""Lifecycle reports computed in the database (rules 45-47), from `stage_stays`: the exact
+pre-aggregate of the `lifecyclestage` history that store/stays.py keeps beside it.
 
 Every report is a constant number of statements whatever the number of records; Python
 only sees aggregates (one row per stage, breakdown value and, for stage changes, day).
 
-An *entry* into stage s is a `lifecyclestage` version whose value is s (creating a record at
-a stage writes one; a clear writes a NULL value, which enters nothing). A *stay* runs from an
-entry version to the record's next `lifecyclestage` version, if any. `asOf` drops every
-version after it, records created after it and records archived by then; the breakdown
-property and filterGroups use current values.
+An *entry* into stage s is a stay of s (a non-empty `lifecyclestage` version; a clear
+enters nothing). A stay runs to the record's next stage version (`exited_at`). `asOf`
+drops every entry after it (a stay that ended after it is open then), records created
+after it and records archived by then; the breakdown property and filterGroups use current
+values.
+
+What makes the reports cheap: each stay knows the record's previous entry into the same
+stage (`prev_same_at`), so "the records that entered s in the range" are counted as the
+entries whose previous one is before the range, without DISTINCT or GROUP BY record; and
+stays are indexed by length, so exact percentiles are read at their rank in index order
+instead of sorting every stay.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
+    false,
     func,
     literal,
     or_,
@@ -33,16 +41,15 @@ from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.reports import DAY_MS, MEDIAN, P90, FunnelMode, ReportParams
 from stagecoach.store.db import is_postgres
 from stagecoach.store.filters import compile_groups, property_value
-from stagecoach.store.schema import property_history, records
+from stagecoach.store.schema import records, stage_stays
 
-H = property_history.c
+S = stage_stays.c
 R = records.c
-STAGE_PROPERTY = "lifecyclestage"
 Key = tuple[str | None, int]  # (breakdown value, step index)
 
 
 class _Query:
-    """The pieces every report shares: the records in scope and the versions to read."""
+    """The pieces every report shares: the records in scope and the entries to read."""
 
     def __init__(self, conn: Connection, account_id: int, p: ReportParams,
                  breakdown: PropertyDef | None) -> None:
@@ -72,45 +79,76 @@ class _Query:
                        R.created_at > p.as_of)
         self.excluded = select(R.id).where(R.account_id == account_id,
                                            R.object_type == int(p.object_type), gone)
+        # Usually nothing is left out: then no stay pays for the anti-join. Two index
+        # probes tell (any archived record; any live one created after `asOf`).
+        self.excludes = not self.joined and _any_left_out(conn, account_id, p)
 
     @staticmethod
     def prepare(conn: Connection) -> None:
-        """Sorts and window partitions of a report stay in memory on PostgreSQL (the
-        default 4MB spills a million-row sort to disk); local to the transaction."""
+        """Sorts and hashes of a report stay in memory on PostgreSQL (the default 4MB
+        spills a million-row sort to disk); local to the transaction."""
         if is_postgres(conn):
             conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+            # Compiling expressions costs more than it saves on these index scans.
+            conn.exec_driver_sql("SET LOCAL jit = off")
 
-    def history(self) -> Any:
-        """property_history, joined to the records in scope when their rows are needed."""
+    def source(self) -> Any:
+        """stage_stays, joined to the records in scope when their rows are needed."""
         if self.joined:
-            return property_history.join(self.pop, self.pop.c.record_id == H.record_id)
-        return property_history
+            return stage_stays.join(self.pop, self.pop.c.record_id == S.record_id)
+        return stage_stays
+
+    def scope(self) -> list[ColumnElement[bool]]:
+        """The records in scope, as a restriction on stage_stays alone (a semi-join on the
+        segment, or the anti-join on the few left out)."""
+        if self.joined:
+            return [S.record_id.in_(select(self.pop.c.record_id))]
+        return self.scoped()
 
     def scoped(self) -> list[ColumnElement[bool]]:
-        return [] if self.joined else [H.record_id.not_in(self.excluded)]
+        return [S.record_id.not_in(self.excluded)] if self.excludes else []
 
     def bval(self, source: Any) -> list[ColumnElement[Any]]:
         return [source.c.bval] if self.p.breakdown is not None else []
 
-    def versions(self) -> list[ColumnElement[bool]]:
-        """Every stage version that existed as of the report's instant."""
-        conds = [H.account_id == self.account_id, H.object_type == int(self.p.object_type),
-                 H.property == STAGE_PROPERTY]
+    def stays(self) -> list[ColumnElement[bool]]:
+        """Every stay begun as of the report's instant."""
+        conds = [S.account_id == self.account_id, S.object_type == int(self.p.object_type)]
         if self.p.as_of is not None:
-            conds.append(H.ts <= self.p.as_of)
+            conds += _until(self.p.as_of)
         return conds
 
-    def in_range(self, ts: ColumnElement[int]) -> list[ColumnElement[bool]]:
+    def in_range(self) -> list[ColumnElement[bool]]:
         out = []
         if self.p.start is not None:
-            out.append(ts >= self.p.start)
+            # The day bound is implied by the time bound; it lets the entry index seek.
+            out += [S.entered_day >= self.p.start // DAY_MS, S.entered_at >= self.p.start]
         if self.p.end is not None:
-            out.append(ts <= self.p.end)
+            out += _until(self.p.end)
         return out
 
     def entries(self) -> list[ColumnElement[bool]]:
-        return [*self.versions(), *self.in_range(H.ts)]
+        return [*self.stays(), *self.in_range()]
 
+    def first_entries(self) -> list[ColumnElement[bool]]:
+        """Each record's first entry in the range into a stage: its previous entry into
+        that stage, if any, is before the range."""
+        first = (S.prev_same_at.is_(None) if self.p.start is None
+                 else or_(S.prev_same_at.is_(None), S.prev_same_at < self.p.start))
+        return [*self.entries(), first]
+
+
+def _any_left_out(conn: Connection, account_id: int, p: ReportParams) -> bool:
+    mine = [R.account_id == account_id, R.object_type == int(p.object_type)]
+    probes = [select(R.id).where(*mine, R.archived == true()).limit(1)]
+    if p.as_of is not None:
+        probes.append(select(R.id).where(*mine, R.archived == false(),
+                                         R.created_at > p.as_of).limit(1))
+    return any(conn.execute(q).first() is not None for q in probes)
+
+
+def _until(t: int) -> list[ColumnElement[bool]]:
+    return [S.entered_day <= t // DAY_MS + 1, S.entered_at <= t]
 
 
 # --- Funnel ---------------------------------------------------------------------------
@@ -118,35 +156,44 @@ class _Query:
 def _ordered_steps(q: _Query) -> list[CTE]:
     """Step i holds each record's earliest entry into stage i at or after its step i-1
     entry. Taking the earliest entry at every step is the greedy choice, and it finds a
-    chain t1 <= t2 <= ... <= ti whenever one exists."""
+    chain t1 <= t2 <= ... <= ti whenever one exists. Step 0 is each record's first entry
+    in the range: one stay per record, no grouping."""
     steps: list[CTE] = []
     for i, stage in enumerate(q.p.stages):
         if i == 0:
-            source, bcols, scope = q.history(), q.bval(q.pop), q.scoped()
-        else:
-            prev = steps[-1]
-            source = property_history.join(
-                prev, and_(prev.c.record_id == H.record_id, H.ts >= prev.c.t))
-            bcols, scope = q.bval(prev), []
+            steps.append(
+                select(S.record_id, *q.bval(q.pop), S.entered_at.label("t"))
+                .select_from(q.source())
+                .where(*q.first_entries(), *q.scoped(), S.stage == stage)
+                .cte("step0"))
+            continue
+        prev = steps[-1]
+        source = stage_stays.join(
+            prev, and_(prev.c.record_id == S.record_id, S.entered_at >= prev.c.t))
+        bcols = q.bval(prev)
         steps.append(
-            select(H.record_id, *bcols, func.min(H.ts).label("t"))
+            select(S.record_id, *bcols, func.min(S.entered_at).label("t"))
             .select_from(source)
-            .where(*q.entries(), *scope, H.value == stage)
-            .group_by(H.record_id, *bcols)
+            .where(*q.entries(), S.stage == stage)
+            .group_by(S.record_id, *bcols)
             .cte(f"step{i}")
         )
     return steps
 
 
+def _stage_index(q: _Query) -> Any:
+    return case(*((S.stage == s, i) for i, s in enumerate(q.p.stages)), else_=-1)
+
+
 def _furthest(q: _Query) -> Any:
-    """`reached`: each record's furthest selected stage entered in the range (its index)."""
-    idx = case(*((H.value == s, i) for i, s in enumerate(q.p.stages)), else_=-1)
+    """`reached`: each record's furthest selected stage entered in the range (its index);
+    a record's first entries into each stage are enough to know it."""
     bcols = q.bval(q.pop)
     return (
-        select(H.record_id, *bcols, func.max(idx).label("f"))
-        .select_from(q.history())
-        .where(*q.entries(), *q.scoped(), H.value.in_(q.p.stages))
-        .group_by(H.record_id, *bcols)
+        select(S.record_id, *bcols, func.max(_stage_index(q)).label("f"))
+        .select_from(q.source())
+        .where(*q.first_entries(), *q.scoped(), S.stage.in_(q.p.stages))
+        .group_by(S.record_id, *bcols)
         .subquery("furthest")
     )
 
@@ -166,15 +213,15 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
             for i, s in enumerate(steps)
         ))
     elif p.mode is FunnelMode.ANY:
-        # Per stage, the records with an entry: each reads one stage's slice of the
-        # (value, record_id) index in order, so grouping streams without sorting or hashing.
-        members = [_stage_members(q, stage) for stage in p.stages]
-        stmt = union_all(*(
-            select(literal(i).label("step"), *q.bval(m), func.count().label("n"))
-            .select_from(m)
-            .group_by(*q.bval(m))
-            for i, m in enumerate(members)
-        ))
+        # A record entered a stage in the range once per first entry: a plain count over
+        # one slice of the entry index per stage.
+        bcols = q.bval(q.pop)
+        stmt = (
+            select(_stage_index(q).label("step"), *bcols, func.count().label("n"))
+            .select_from(q.source())
+            .where(*q.first_entries(), *q.scoped(), S.stage.in_(p.stages))
+            .group_by(S.stage, *bcols)
+        )
     else:
         f = _furthest(q)
         stmt = select(f.c.f.label("step"), *q.bval(f), func.count().label("n")).group_by(
@@ -189,12 +236,10 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
 
 def _stage_members(q: _Query, stage: str) -> Any:
     """(record_id[, bval]) of the records that entered `stage` in the range."""
-    bcols = q.bval(q.pop)
     return (
-        select(H.record_id, *bcols)
-        .select_from(q.history())
-        .where(*q.entries(), *q.scoped(), H.value == stage)
-        .group_by(H.record_id, *bcols)
+        select(S.record_id, *q.bval(q.pop))
+        .select_from(q.source())
+        .where(*q.first_entries(), *q.scoped(), S.stage == stage)
         .subquery(f"entered_{stage}")
     )
 
@@ -249,65 +294,144 @@ def _rank(n: Any, frac: tuple[int, int]) -> Any:
     return (n * num + (den - 1)) // den
 
 
-def stage_times(
-    conn: Connection, account_id: int, p: ReportParams, breakdown: PropertyDef | None,
-    now: int,
-) -> tuple[dict[tuple[str | None, str], StayStats], dict[tuple[str | None, str], StayStats]]:
-    """Completed stays and open (current) stays, per (breakdown value, stage).
+StayMap = dict[tuple[str | None, str], StayStats]
 
-    One scan: each version with the time of the record's next version (LEAD); a version
-    with a next one is a completed stay, the last one an open stay aged `asOf or now`."""
+
+def stage_times(conn: Connection, account_id: int, p: ReportParams,
+                breakdown: PropertyDef | None, now: int) -> tuple[StayMap, StayMap]:
+    """Completed stays and open (current) stays, per (breakdown value, stage). Completed
+    stays began in the range and ended by `asOf`; open ones are every stay begun by then
+    and not ended by then, aged `asOf or now`."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
     at = p.as_of if p.as_of is not None else now
-    bcols = q.bval(q.pop)
-    v = (
-        select(H.value, H.ts, *bcols,
-               func.lead(H.ts).over(partition_by=H.record_id, order_by=(H.ts, H.id))
-               .label("next_ts"))
-        .select_from(q.history())
-        .where(*q.versions(), *q.scoped())
-        .subquery("v")
-    )
-    is_open = v.c.next_ts.is_(None)
+    if p.breakdown is not None:
+        return _grouped_times(conn, q, at)
+    done, current = _sizes(conn, q, at)
+    out_done: StayMap = {}
+    out_current: StayMap = {}
+    for stage, (n, total) in done.items():
+        med, p90 = _at_ranks(conn, q, stage, _completed(q), S.duration_ms, [S.duration_ms],
+                             n, ascending=True)
+        out_done[(None, stage)] = StayStats(n, total, med, p90)
+    for stage, (n, total) in current.items():
+        # The youngest stay is the latest entry: ages ascending = entries descending. Open
+        # stays are one range of the duration index (no length, by entry time); as of a
+        # past instant, entries are read from the entry index, whose (day, time) order is
+        # time order.
+        order = ([S.entered_at] if p.as_of is None else [S.entered_day, S.entered_at])
+        latest, _ = _at_ranks(conn, q, stage, _open(q, at), S.entered_at, order, n,
+                              ascending=False, p90=False)
+        out_current[(None, stage)] = StayStats(
+            n, n * at - total, None if latest is None else at - latest, None)
+    return out_done, out_current
+
+
+def _completed(q: _Query) -> list[ColumnElement[bool]]:
+    """Completed stays begun in the range and ended by `asOf` (so begun by then too). The
+    range is tested on `entered_at + 0`, which no index can seek: these stays are read
+    from the duration index, in length order."""
+    p = q.p
+    conds = [S.account_id == q.account_id, S.object_type == int(p.object_type),
+             S.duration_ms.is_not(None)]
+    if p.as_of is not None:
+        conds.append(S.exited_at <= p.as_of)
+    if p.start is not None:
+        conds.append(S.entered_at + 0 >= p.start)
+    if p.end is not None:
+        conds.append(S.entered_at + 0 <= p.end)
+    return conds
+
+
+def _open(q: _Query, at: int) -> list[ColumnElement[bool]]:
+    if q.p.as_of is None:
+        return [*q.stays(), S.duration_ms.is_(None)]
+    return [*q.stays(), or_(S.exited_at.is_(None), S.exited_at > at)]
+
+
+def _sizes(conn: Connection, q: _Query, at: int
+           ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
+    times) of open ones, in one statement."""
+    stages = q.p.stages
+    parts = []
+    for is_open, conds, value in ((0, _completed(q), S.duration_ms),
+                                  (1, _open(q, at), S.entered_at)):
+        parts.append(
+            select(literal(is_open).label("open"), S.stage, func.count().label("n"),
+                   func.sum(value).label("total"))
+            .where(*conds, *q.scope(), S.stage.in_(stages))
+            .group_by(S.stage))
+    done: dict[str, tuple[int, int]] = {}
+    current: dict[str, tuple[int, int]] = {}
+    for r in conn.execute(union_all(*parts)):
+        (current if r.open else done)[r.stage] = (int(r.n), int(r.total))
+    return done, current
+
+
+def _at_ranks(conn: Connection, q: _Query, stage: str, conds: list[ColumnElement[bool]],
+              value: Any, order: list[Any], n: int, *, ascending: bool, p90: bool = True
+              ) -> tuple[int | None, int | None]:
+    """`value` at the nearest ranks of the median and the 90th percentile among the `n`
+    stays, ranked by `order` (an index order): read at their rank walking the index (the
+    90th from the other end), not sorted."""
+    if n == 0:
+        return None, None
+    med_rank, p90_rank = _rank(n, MEDIAN), _rank(n, P90)
+    up = [c.asc() for c in order]
+    down = [c.desc() for c in order]
+    base = select(value).where(*conds, *q.scope(), S.stage == stage)
+    med = base.order_by(*(up if ascending else down)).limit(1).offset(
+        med_rank - 1).scalar_subquery()
+    if not p90:
+        return _int(conn.execute(select(med)).scalar()), None
+    top = base.order_by(*(down if ascending else up)).limit(1).offset(
+        n - p90_rank).scalar_subquery()
+    row = conn.execute(select(med.label("med"), top.label("p90"))).one()
+    return _int(row.med), _int(row.p90)
+
+
+def _grouped_times(conn: Connection, q: _Query, at: int) -> tuple[StayMap, StayMap]:
+    """With a breakdown: ranks within each (stage, value) group, by a window over the
+    stays (a group's rank cannot be read off an index of every stay)."""
+    p = q.p
+    is_open = (S.exited_at.is_(None) if p.as_of is None
+               else or_(S.exited_at.is_(None), S.exited_at > at))
     stays = (
         select(
-            v.c.value, *q.bval(v),
+            S.stage.label("value"), q.pop.c.bval,
             case((is_open, 1), else_=0).label("open"),
-            case((is_open, literal(at) - v.c.ts), else_=v.c.next_ts - v.c.ts).label("d"),
+            case((is_open, literal(at) - S.entered_at), else_=S.duration_ms).label("d"),
         )
-        .where(v.c.value.in_(p.stages), or_(is_open, and_(true(), *q.in_range(v.c.ts))))
+        .select_from(q.source())
+        .where(*q.stays(), S.stage.in_(p.stages),
+               or_(is_open, and_(true(), *q.in_range())))
         .cte("stays")
     )
-    # Nearest ranks need each group's size: a GROUP BY beside the ranking, joined on the
-    # group, rather than COUNT(*) OVER, which buffers every partition.
-    part = (stays.c.open, stays.c.value, *q.bval(stays))
+    part = (stays.c.open, stays.c.value, stays.c.bval)
     ranked = select(
         stays, func.row_number().over(partition_by=part, order_by=stays.c.d).label("rn"),
     ).subquery("ranked")
     sizes = select(*part, func.count().label("n"), func.sum(stays.c.d).label("total")
                    ).group_by(*part).subquery("sizes")
     same_group = and_(ranked.c.open == sizes.c.open, ranked.c.value == sizes.c.value,
-                      *([ranked.c.bval.is_not_distinct_from(sizes.c.bval)]
-                        if p.breakdown is not None else []))
+                      ranked.c.bval.is_not_distinct_from(sizes.c.bval))
     med, p90 = _rank(sizes.c.n, MEDIAN), _rank(sizes.c.n, P90)
     agg = (
         select(
-            sizes.c.open, sizes.c.value, *q.bval(sizes), sizes.c.n, sizes.c.total,
+            sizes.c.open, sizes.c.value, sizes.c.bval, sizes.c.n, sizes.c.total,
             func.max(case((ranked.c.rn == med, ranked.c.d))).label("med"),
             func.max(case((ranked.c.rn == p90, ranked.c.d))).label("p90"),
         )
         .select_from(sizes.join(ranked, and_(same_group, ranked.c.rn.in_([med, p90]))))
-        .group_by(sizes.c.open, sizes.c.value, *q.bval(sizes), sizes.c.n, sizes.c.total)
+        .group_by(sizes.c.open, sizes.c.value, sizes.c.bval, sizes.c.n, sizes.c.total)
     )
-    done: dict[tuple[str | None, str], StayStats] = {}
-    current: dict[tuple[str | None, str], StayStats] = {}
+    done: StayMap = {}
+    current: StayMap = {}
     for row in conn.execute(agg):
         m = row._mapping
-        key = (m["bval"] if p.breakdown is not None else None, m["value"])
-        stats = StayStats(int(m["n"]), int(m["total"]),
-                          _int(m["med"]), _int(m["p90"]))
-        (current if m["open"] else done)[key] = stats
+        stats = StayStats(int(m["n"]), int(m["total"]), _int(m["med"]), _int(m["p90"]))
+        (current if m["open"] else done)[(m["bval"], m["value"])] = stats
     return done, current
 
 
@@ -324,16 +448,15 @@ def entries_per_day(
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
     bcols = q.bval(q.pop)
-    day = H.ts // DAY_MS
+    day = S.entered_day
     stmt = (
-        select(H.value, *bcols, day.label("day"), func.count().label("n"))
-        .select_from(q.history())
-        .where(*q.entries(), *q.scoped(), H.value.in_(p.stages))
-        .group_by(H.value, *bcols, day)
+        select(S.stage, *bcols, day.label("day"), func.count().label("n"))
+        .select_from(q.source())
+        .where(*q.entries(), *q.scoped(), S.stage.in_(p.stages))
+        .group_by(S.stage, *bcols, day)
     )
     return [
-        (r._mapping["bval"] if p.breakdown is not None else None, r.value,
+        (r._mapping["bval"] if p.breakdown is not None else None, r.stage,
          int(r.day) * DAY_MS, int(r.n))
         for r in conn.execute(stmt)
     ]
-

@@ -236,6 +236,47 @@ property_history = Table(
           "ts", "id", "value"),
 )
 
+# Stays in a lifecycle stage, kept beside the history they are derived from, for reports
+# (store/reports.py): one row per entry into a stage (a non-empty `lifecyclestage`
+# version, whose id it shares), closed by the record's next stage version. Written in the
+# same statement batch as that history (store/stays.py); `stagecoach verify` rebuilds them
+# from history. `prev_same_at` is the record's previous entry into the same stage, so a
+# report can count "records that entered s in a range" without DISTINCT: the entries whose
+# previous one is before the range. `duration_ms` is exited_at - entered_at, indexed so
+# exact percentiles are read in order instead of sorted; `entered_day` lets stage changes
+# count by day in index order.
+stage_stays = Table(
+    "stage_stays",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("stage", String(64), nullable=False),
+    Column("entered_at", BigInteger, nullable=False),
+    Column("entered_day", Integer, nullable=False),  # UTC day number: entered_at // 1 day
+    Column("exited_at", BigInteger),
+    Column("duration_ms", BigInteger),
+    Column("prev_same_at", BigInteger),
+    PrimaryKeyConstraint("account_id", "id"),
+    ForeignKeyConstraint(_record_fk, _record_pk, ondelete="CASCADE"),
+    # A record's stays: closing the open one, the previous entry into a stage, per-record
+    # funnels (which read this index alone).
+    Index("ix_stage_stays_record", "account_id", "object_type", "record_id", "stage",
+          "entered_at", "prev_same_at"),
+    # Entries into a stage by day and time: funnels and stage changes read this index
+    # alone, and count a day's entries as they walk it (no sort, no hash).
+    Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_day",
+          "entered_at", "prev_same_at", "exited_at", "record_id"),
+    # Each record's first entry into each stage: funnels over all time count these alone.
+    Index("ix_stage_stays_first", "account_id", "object_type", "stage", "entered_at",
+          "record_id", sqlite_where=text("prev_same_at IS NULL"),
+          postgresql_where=text("prev_same_at IS NULL")),
+    # Stays of a stage by length (open ones, NULL, together): time-in-stage percentiles.
+    Index("ix_stage_stays_duration", "account_id", "object_type", "stage", "duration_ms",
+          "entered_at", "exited_at", "record_id"),
+)
+
 associations = Table(
     "associations",
     metadata,

@@ -3,8 +3,9 @@
 Stage moves of one step are first staged as rows of `stage_moves` (by a direct write, or by
 an INSERT ... SELECT of a reaction), then applied here with a constant number of
 statements whatever their number: refused forward-only moves go to the blocked-writes log,
-one INSERT ... SELECT writes their history, and one UPDATE per distinct (old, new) pair
-moves the records and their derived date properties. `domain/lifecycle_dates.py` is the
+one INSERT ... SELECT writes their history (and two statements the stays reports read,
+store/stays.py), and one UPDATE per distinct (old, new) pair moves the records and their
+derived date properties. `domain/lifecycle_dates.py` is the
 same rule for one record; a property-based test holds the two together.
 """
 
@@ -41,6 +42,7 @@ from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
+from stagecoach.store import stays
 from stagecoach.store.bulk import insert_many
 from stagecoach.store.db import is_postgres
 from stagecoach.store.ids import reserve, sequence_name
@@ -136,6 +138,9 @@ class _ArrayOf(ColumnElement[Any]):
     def __init__(self, query: Any) -> None:
         self.query = query
         self.type = postgresql.ARRAY(BigInteger())
+
+
+array_of = _ArrayOf
 
 
 @compiles(_ArrayOf)
@@ -324,6 +329,7 @@ def _apply_with(
         conn.execute(plan.drop, params)
     if total:
         conn.execute(plan.history, {**params, **_id_base(conn, account_id, "history", total)})
+        stays.maintain(conn, account_id, op_id, ot, now, pg)
         for old, new in moving:
             conn.execute(_move_statement(stages.values, ot, pg, old, new), params)
     conn.execute(plan.clear, params)

@@ -27,11 +27,13 @@ class Bar:
     href: str | None = None  # where clicking the bar leads (the records behind it)
 
 
-def bars(chart_id: str, title: str, desc: str, items: Sequence[Bar], colour: int = 0) -> str:
-    """A horizontal bar chart; bars scale to the largest value (an empty chart says so)."""
+def bars(chart_id: str, title: str, desc: str, items: Sequence[Bar], colour: int = 0,
+         scale: float | None = None) -> str:
+    """A horizontal bar chart; bars scale to the largest value, or to `scale` so that small
+    multiples share one axis (an empty chart says so)."""
     height = PAD * 2 + 24 + max(1, len(items)) * ROW
     width = LABEL_W + BAR_W + VALUE_W + PAD * 2
-    top = max((b.value for b in items), default=0) or 1
+    top = scale or max((b.value for b in items), default=0) or 1
     fill = COLOURS[colour % len(COLOURS)]
     # Screen readers read the img's description, so it carries every value too.
     desc = desc + " " + "; ".join(f"{b.label}: {b.text}" for b in items)

@@ -78,14 +78,34 @@ def _pct(x: float | None) -> str:
     return "" if x is None else f"{x * 100:.1f}%"
 
 
-def chart_svg(request: Request, result: ReportResult, labels: dict[str, str]) -> list[str]:
-    """The charts of a result: one per funnel, per stage-time measure, per stage series."""
+def _group_name(value: str | None, options: dict[str, str]) -> str:
+    return "(no value)" if value is None else options.get(value, value)
+
+
+def chart_svg(request: Request, result: ReportResult, labels: dict[str, str],
+              options: dict[str, str] | None = None) -> list[str]:
+    """The charts of a result: one per funnel (then one per breakdown value, small
+    multiples on the whole funnel's scale), per stage-time measure, per stage series.
+    `options` labels the breakdown property's values."""
+    options = options or {}
     if isinstance(result, FunnelResult):
         items = [charts.Bar(labels.get(s.stage, s.stage), s.count,
                             f"{s.count} ({_pct(s.cumulative_conversion)})",
                             _records_href(request, s.stage)) for s in result.steps]
-        return [charts.bars("funnel-chart", f"Funnel ({result.mode.value})",
-                            f"Records per funnel step, {result.object_type.plural}.", items)]
+        out = [charts.bars("funnel-chart", f"Funnel ({result.mode.value})",
+                           f"Records per funnel step, {result.object_type.plural}.", items)]
+        scale = max((s.count for s in result.steps), default=0) or None
+        for i, group in enumerate(result.breakdown or ()):
+            name = _group_name(group.value, options)
+            items = [charts.Bar(labels.get(s.stage, s.stage), s.count,
+                                f"{s.count} ({_pct(s.cumulative_conversion)})",
+                                _records_href(request, s.stage, group.value, True))
+                     for s in group.steps]
+            out.append(charts.bars(
+                f"funnel-chart-{i}", f"{name}: funnel ({result.mode.value})",
+                f"Records per funnel step whose breakdown value is {name}.", items,
+                i + 1, scale))
+        return out
     if isinstance(result, TimeInStageResult):
         items = [charts.Bar(labels.get(s.stage, s.stage), float(s.median_ms or 0),
                             pages.fmt_duration(s.median_ms) or "no stays")
@@ -103,12 +123,16 @@ def chart_svg(request: Request, result: ReportResult, labels: dict[str, str]) ->
 
 
 def _compute(request: Request, kind: ReportKind, raw: dict[str, object]
-             ) -> tuple[ReportResult, dict[str, str]]:
+             ) -> tuple[ReportResult, dict[str, str], dict[str, str]]:
     session = sessions.require(request)
 
-    def load(ctx: Ctx) -> tuple[ReportResult, dict[str, str]]:
+    def load(ctx: Ctx) -> tuple[ReportResult, dict[str, str], dict[str, str]]:
         labels = {s.value: s.label for s in ctx.catalog.stages}
-        return reports.run(ctx, kind, raw), labels
+        options: dict[str, str] = {}
+        if raw.get("breakdown"):
+            prop = ctx.catalog.definition(_object_type(raw), str(raw["breakdown"]))
+            options = {o.value: o.label for o in prop.options} if prop else {}
+        return reports.run(ctx, kind, raw), labels, options
 
     return run(request, session, load, readonly=True)
 
@@ -130,8 +154,8 @@ def show(request: Request) -> Response:
     error = ""
     svgs: list[str] = []
     try:
-        result, labels = _compute(request, kind, raw)
-        svgs = chart_svg(request, result, labels)
+        result, labels, options = _compute(request, kind, raw)
+        svgs = chart_svg(request, result, labels, options)
     except DomainError as exc:
         error = exc.message
     query = urlencode(list(request.query_params.multi_items()))
@@ -147,7 +171,7 @@ def show(request: Request) -> Response:
 @router.get("/reports/export.csv")
 def export_csv(request: Request) -> Response:
     kind = _kind(request)
-    result, _ = _compute(request, kind, _raw(request, kind))
+    result, _, _ = _compute(request, kind, _raw(request, kind))
     return Response(to_csv(result.table()), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f'attachment; filename="{kind.value}.csv"'})
@@ -156,8 +180,8 @@ def export_csv(request: Request) -> Response:
 @router.get("/reports/chart.svg")
 def export_svg(request: Request) -> Response:
     kind = _kind(request)
-    result, labels = _compute(request, kind, _raw(request, kind))
-    svgs = chart_svg(request, result, labels)
+    result, labels, options = _compute(request, kind, _raw(request, kind))
+    svgs = chart_svg(request, result, labels, options)
     index = request.query_params.get("chart", "0")
     if not is_decimal(index) or int(index) >= len(svgs):
         raise WebError(404, "No such chart")
