@@ -26,7 +26,7 @@ from stagecoach.library import Stagecoach
 from stagecoach.services import records as record_service
 from stagecoach.services import settings, writes
 from stagecoach.services.records import NewRecord
-from stagecoach.store import ids
+from stagecoach.store import ids, stays
 from stagecoach.store.schema import associations, property_history, records
 
 C, CO = ObjectType.CONTACT, ObjectType.COMPANY
@@ -46,8 +46,16 @@ def _populate(sc: Stagecoach, account_id: int, company: int, n: int) -> list[int
         props = {ld.became_key("lead"): T0, ld.entered_key("lead"): T0}
         if conn.dialect.name == "postgresql":
             _populate_pg(conn, account_id, company, rids, hids, props)
-            return rids
-        for i in range(0, n, CHUNK):
+        else:
+            _populate_sqlite(conn, account_id, company, rids, hids, props)
+        # Their open stays (what reports read), so the cascade closes them as it would.
+        stays.rebuild(conn, account_id, C, rids[0], rids[-1])
+    return rids
+
+
+def _populate_sqlite(conn: Any, account_id: int, company: int, rids: list[int],
+                     hids: list[int], props: dict[str, int]) -> None:
+    for i in range(0, len(rids), CHUNK):
             part = list(zip(rids[i:i + CHUNK], hids[i:i + CHUNK], strict=True))
             conn.execute(records.insert(), [
                 {"account_id": account_id, "object_type": int(C), "id": r, "created_at": T0,
@@ -63,7 +71,6 @@ def _populate(sc: Stagecoach, account_id: int, company: int, n: int) -> list[int
                 for r, _ in part
                 for f, a, t, b, tid in ((1, r, 2, company, 1), (1, r, 2, company, 279),
                                         (2, company, 1, r, 2), (2, company, 1, r, 280))])
-    return rids
 
 
 def _populate_pg(conn: Any, account_id: int, company: int, rids: list[int], hids: list[int],

@@ -259,7 +259,8 @@ stage_stays = Table(
     Column("duration_ms", BigInteger),
     Column("prev_same_at", BigInteger),
     PrimaryKeyConstraint("account_id", "id"),
-    ForeignKeyConstraint(_record_fk, _record_pk, ondelete="CASCADE"),
+    # Derived from history, which has no foreign key to records either (see there).
+
     # A record's stays: closing the open one, the previous entry into a stage, per-record
     # funnels (which read this index alone).
     Index("ix_stage_stays_record", "account_id", "object_type", "record_id", "stage",

@@ -87,7 +87,18 @@ def maintain(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now:
     close, opened = _statements(ot, pg)
     params = {"acc": account_id, "op": op_id, "now": now}
     conn.execute(close, params)
-    conn.execute(opened, params)
+    if not pg:
+        conn.execute(opened, params)
+        return
+    # The previous entry into the same stage is looked up per new stay. Planned with no
+    # statistics on fresh stays, PostgreSQL reads it by scanning the table it is inserting
+    # into, once per row (20,000 moves: 2.7 s instead of 0.1 s); the record index is always
+    # the right way in.
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    try:
+        conn.execute(opened, params)
+    finally:
+        conn.exec_driver_sql("RESET enable_seqscan")
 
 
 def derived(account_id: int, ot: ObjectType, first_id: int | None = None,

@@ -51,6 +51,25 @@ def upgrade() -> None:
         batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
         batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
 
+    op.create_table('stage_stays',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('record_id', sa.BigInteger(), nullable=False),
+    sa.Column('stage', sa.String(length=64), nullable=False),
+    sa.Column('entered_at', sa.BigInteger(), nullable=False),
+    sa.Column('entered_day', sa.Integer(), nullable=False),
+    sa.Column('exited_at', sa.BigInteger(), nullable=True),
+    sa.Column('duration_ms', sa.BigInteger(), nullable=True),
+    sa.Column('prev_same_at', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_stage_stays'))
+    )
+    with op.batch_alter_table('stage_stays', schema=None) as batch_op:
+        batch_op.create_index('ix_stage_stays_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
+        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
+        batch_op.create_index('ix_stage_stays_first', ['account_id', 'object_type', 'stage', 'entered_at', 'record_id'], unique=False, sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
+        batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
+
     op.create_table('account_settings',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -382,26 +401,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id', 'pipeline_id'], ['pipelines.account_id', 'pipelines.id'], name=op.f('fk_pipeline_stages_account_id_pipeline_id_pipelines'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_pipeline_stages'))
     )
-    op.create_table('stage_stays',
-    sa.Column('account_id', sa.BigInteger(), nullable=False),
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('object_type', sa.SmallInteger(), nullable=False),
-    sa.Column('record_id', sa.BigInteger(), nullable=False),
-    sa.Column('stage', sa.String(length=64), nullable=False),
-    sa.Column('entered_at', sa.BigInteger(), nullable=False),
-    sa.Column('entered_day', sa.Integer(), nullable=False),
-    sa.Column('exited_at', sa.BigInteger(), nullable=True),
-    sa.Column('duration_ms', sa.BigInteger(), nullable=True),
-    sa.Column('prev_same_at', sa.BigInteger(), nullable=True),
-    sa.ForeignKeyConstraint(['account_id', 'object_type', 'record_id'], ['records.account_id', 'records.object_type', 'records.id'], name=op.f('fk_stage_stays_account_id_object_type_record_id_records'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_stage_stays'))
-    )
-    with op.batch_alter_table('stage_stays', schema=None) as batch_op:
-        batch_op.create_index('ix_stage_stays_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_first', ['account_id', 'object_type', 'stage', 'entered_at', 'record_id'], unique=False, sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
-        batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
-
 
 
     if op.get_bind().dialect.name == "postgresql":
@@ -413,13 +412,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for kind in _SEQUENCES:
             op.execute(f"DROP SEQUENCE IF EXISTS stagecoach_{kind}_seq")
-    with op.batch_alter_table('stage_stays', schema=None) as batch_op:
-        batch_op.drop_index('ix_stage_stays_record')
-        batch_op.drop_index('ix_stage_stays_first', sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
-        batch_op.drop_index('ix_stage_stays_entry')
-        batch_op.drop_index('ix_stage_stays_duration')
-
-    op.drop_table('stage_stays')
     op.drop_table('pipeline_stages')
     op.drop_table('import_errors')
     op.drop_table('form_submissions')
@@ -477,6 +469,13 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('account_settings')
+    with op.batch_alter_table('stage_stays', schema=None) as batch_op:
+        batch_op.drop_index('ix_stage_stays_record')
+        batch_op.drop_index('ix_stage_stays_first', sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
+        batch_op.drop_index('ix_stage_stays_entry')
+        batch_op.drop_index('ix_stage_stays_duration')
+
+    op.drop_table('stage_stays')
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
         batch_op.drop_index('ix_history_property_value')
