@@ -16,9 +16,11 @@ from stagecoach.api.app import create_app
 from stagecoach.library import Stagecoach
 from tests.helpers import Acct
 
-# Ceilings for a batch of 100 contacts (SQLite; PostgreSQL takes one statement fewer).
-CREATE_100_STATEMENTS = 50
-UPDATE_100_STATEMENTS = 21
+# Ceilings for a batch of 100 contacts, whatever the database: a step that moves stages
+# also closes and opens stays (store/stays.py; on PostgreSQL inside SET/RESET of a planner
+# setting).
+CREATE_100_STATEMENTS = 53
+UPDATE_100_STATEMENTS = 24
 
 
 @contextmanager
