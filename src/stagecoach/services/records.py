@@ -13,8 +13,8 @@ from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write
-from stagecoach.services import automation, writes
-from stagecoach.services.associations import AssociationRequest, associate, recount, validate
+from stagecoach.services import automation, new_associations, writes
+from stagecoach.services.associations import AssociationRequest, recount, validate
 from stagecoach.services.context import Ctx
 from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import associations as assoc_store
@@ -59,31 +59,31 @@ def create(
         results[i] = ItemResult(None, err)
     planned = [p for p in planned if results[p[0]] is None]
 
+    by_domain = _domain_companies(ctx, object_type, [plan for _, _, plan in planned])
     new_ids = ids.take(ctx.conn, ctx.account_id, "record", len(planned))
+    links = new_associations.plan(ctx, object_type, [
+        (rid, _wanted(inputs[i], plan, by_domain, source))
+        for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
+    ])
     records.insert(ctx.conn, ctx.account_id, object_type, [
         {"id": rid, "created_at": ctx.now,
-         "values": {k: v for k, v in plan.changes.items() if v is not None}}
+         "values": {**{k: v for k, v in plan.changes.items() if v is not None},
+                    **links.values.get(rid, {})}}
         for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
     ])
     history.append(ctx.conn, ctx.account_id, [
-        history.NewVersion(object_type, rid, name, new, old, source)
+        version
         for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
-        for name, new, old in plan.versions
+        for version in (
+            *(history.NewVersion(object_type, rid, name, new, old, source)
+              for name, new, old in plan.versions),
+            *(history.NewVersion(object_type, rid, name, new, None, by)
+              for name, new, by in links.versions.get(rid, ())),
+        )
     ], ctx.now, op)
     if object_type.has_lifecycle:
         _initial_stages(ctx, object_type, op, inputs, planned, new_ids, source)
-    requests = [
-        AssociationRequest(object_type, rid, to_type, to_id, types)
-        for rid, (i, _, _) in zip(new_ids, planned, strict=True)
-        for to_type, to_id, types in inputs[i].associations
-    ]
-    if requests:
-        associate(ctx, requests, source, op=op)
-    if object_type is C and ctx.catalog.settings.auto_associate_companies_by_domain:
-        _associate_by_domain(ctx, op, [
-            (rid, plan.changes.get("email"), inputs[i])
-            for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
-        ])
+    new_associations.write(ctx, op, links)
     for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
         results[i] = ItemResult(rid, None, plan.ignored)
     automation.settle(ctx, op)
@@ -127,38 +127,47 @@ def _initial_stages(
                                        ctx.catalog.stages).now)
 
 
-def _associate_by_domain(
-    ctx: Ctx, op: int, contacts: Sequence[tuple[int, str | None, NewRecord]]
-) -> None:
-    """Rule 27: a contact created with a company email joins that company (created when
-    missing), as primary when it has no primary company."""
-    by_domain: dict[str, list[tuple[int, bool]]] = {}
-    for rid, email, item in contacts:
-        if not email:
-            continue
-        domain = normalize.company_domain_of(email)
-        if domain is None:
-            continue
-        has_primary = any(t is CO and 1 in types for t, _, types in item.associations)
-        by_domain.setdefault(domain, []).append((rid, has_primary))
-    if not by_domain:
-        return
-    found = records.find_by(ctx.conn, ctx.account_id, CO, "domain", list(by_domain))
-    missing = [d for d in by_domain if d not in found]
+BY_DOMAIN = Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
+                   "automatic company association by email domain")
+
+
+def _domain_companies(ctx: Ctx, object_type: ObjectType, plans: Sequence[WritePlan]
+                      ) -> dict[str, int]:
+    """Rule 27: the company of each new contact's email domain, created when missing
+    (before the contacts, so that they are inserted with it)."""
+    if object_type is not C or not ctx.catalog.settings.auto_associate_companies_by_domain:
+        return {}
+    domains = {d for p in plans if (d := _email_domain(p)) is not None}
+    if not domains:
+        return {}
+    found = records.find_by(ctx.conn, ctx.account_id, CO, "domain", sorted(domains))
     company_of = {d: r.id for d, r in found.items()}
+    missing = sorted(domains - set(found))
     if missing:
         made = create(ctx, CO, [NewRecord({"domain": d, "name": d}) for d in missing],
-                      Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
-                             "automatic company association by email domain"))
+                      BY_DOMAIN)
         company_of.update({d: r.record_id for d, r in zip(missing, made, strict=True)
                            if r.record_id is not None})
-    requests = [
-        AssociationRequest(C, rid, CO, company_of[d], () if has_primary else (1,))
-        for d, contacts_ in by_domain.items() if d in company_of
-        for rid, has_primary in contacts_
-    ]
-    associate(ctx, requests, Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
-                                    "automatic company association by email domain"), op=op)
+    return company_of
+
+
+def _email_domain(plan: WritePlan) -> str | None:
+    email = plan.changes.get("email")
+    return normalize.company_domain_of(email) if email else None
+
+
+def _wanted(item: NewRecord, plan: WritePlan, by_domain: Mapping[str, int], source: Source
+            ) -> list[new_associations.Wanted]:
+    """A new record's associations: those asked for, then its email domain's company
+    (rule 27), primary when none of the asked ones is."""
+    out = [new_associations.Wanted(to, tid, types, source)
+           for to, tid, types in item.associations]
+    company = by_domain.get(_email_domain(plan) or "")
+    if company is not None:
+        has_primary = any(t is CO and 1 in types for t, _, types in item.associations)
+        out.append(new_associations.Wanted(CO, company, () if has_primary else (1,),
+                                           BY_DOMAIN))
+    return out
 
 
 def update_many(

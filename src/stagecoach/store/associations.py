@@ -101,6 +101,32 @@ def add(
     return _log(conn, account_id, new, "add", now, op_id, source)
 
 
+def add_new(
+    conn: Connection, account_id: int, groups: Sequence[tuple[Source, Sequence[Link]]],
+    now: int, op_id: int,
+) -> None:
+    """Associations of records created in this step, grouped by source. No such row can
+    exist yet (each names a record that did not), so there is no lookup and the rows go in
+    by COPY; a row asked twice is written once, logged under the first source asking."""
+    seen: set[Link] = set()
+    logged: list[tuple[Source, list[Link]]] = []
+    for source, links in groups:
+        rows = []
+        for link in links:
+            for x in _expand(link):
+                if x not in seen:
+                    seen.add(x)
+                    rows.append(x)
+        logged.append((source, rows))
+    insert_many(conn, associations, [
+        {"account_id": account_id, "from_type": int(x.from_type), "from_id": x.from_id,
+         "to_type": int(x.to_type), "to_id": x.to_id, "type_id": x.type_id, "created_at": now}
+        for _, rows in logged for x in rows
+    ])
+    for source, rows in logged:
+        _log(conn, account_id, rows, "add", now, op_id, source)
+
+
 def remove(
     conn: Connection, account_id: int, links: Sequence[Link], now: int, op_id: int,
     source: Source,
