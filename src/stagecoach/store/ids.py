@@ -18,11 +18,13 @@ def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
     if n <= 0:
         return []
     if is_postgres(conn):
-        rows = conn.execute(
-            text(f"SELECT nextval('{sequence_name(kind)}') FROM generate_series(1, :n)"),
+        # One array, not n rows: a chunk of an import takes tens of thousands of ids.
+        found = conn.execute(
+            text(f"SELECT array(SELECT nextval('{sequence_name(kind)}') "
+                 "FROM generate_series(1, :n))"),
             {"n": n},
-        )
-        return [r[0] for r in rows]
+        ).scalar_one()
+        return [int(i) for i in found]
     first = reserve(conn, account_id, kind, n)
     return list(range(first, first + n))
 
