@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 
-from stagecoach.domain import normalize
+from stagecoach.domain import lifecycle_dates, normalize
 from stagecoach.domain.creation import initial_stage
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
@@ -18,7 +19,7 @@ from stagecoach.services.associations import AssociationRequest, recount, valida
 from stagecoach.services.context import Ctx
 from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import associations as assoc_store
-from stagecoach.store import history, ids, records, stage_moves
+from stagecoach.store import history, ids, records
 from stagecoach.store.records import RecordRow
 from stagecoach.store.schema import records as records_table
 
@@ -65,24 +66,25 @@ def create(
         (rid, _wanted(inputs[i], plan, by_domain, source))
         for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
     ])
+    stages = _initial_stages(ctx, object_type, inputs, planned, source)
     records.insert(ctx.conn, ctx.account_id, object_type, [
         {"id": rid, "created_at": ctx.now,
          "values": {**{k: v for k, v in plan.changes.items() if v is not None},
-                    **links.values.get(rid, {})}}
-        for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
+                    **(stage.values if stage else {}), **links.values.get(rid, {})}}
+        for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
     ])
     history.append(ctx.conn, ctx.account_id, [
         version
-        for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
+        for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
         for version in (
             *(history.NewVersion(object_type, rid, name, new, old, source)
               for name, new, old in plan.versions),
+            *((history.NewVersion(object_type, rid, "lifecyclestage", stage.stage, None,
+                                  stage.source),) if stage else ()),
             *(history.NewVersion(object_type, rid, name, new, None, by)
               for name, new, by in links.versions.get(rid, ())),
         )
     ], ctx.now, op)
-    if object_type.has_lifecycle:
-        _initial_stages(ctx, object_type, op, inputs, planned, new_ids, source)
     new_associations.write(ctx, op, links)
     for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
         results[i] = ItemResult(rid, None, plan.ignored)
@@ -109,22 +111,37 @@ def _association_errors(
     return out
 
 
+@dataclass(frozen=True)
+class InitialStage:
+    stage: str
+    source: Source
+    values: dict[str, Any]  # the stage and its derived dates (rules 11-17)
+
+
 def _initial_stages(
-    ctx: Ctx, object_type: ObjectType, op: int, inputs: Sequence[NewRecord],
-    planned: Sequence[tuple[int, RecordRow | None, WritePlan]], new_ids: Sequence[int],
-    source: Source,
-) -> None:
-    moves = []
-    for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
+    ctx: Ctx, object_type: ObjectType, inputs: Sequence[NewRecord],
+    planned: Sequence[tuple[int, RecordRow | None, WritePlan]], source: Source,
+) -> list[InitialStage | None]:
+    """Each new record's first stage (rule 18), written with its insert: a record entering
+    its first stage has no earlier stay, so the one-record rule gives its dates, and the
+    stage's history version goes with the record's others (reactions read the step's
+    history, so they see it as they see any stage move)."""
+    if not object_type.has_lifecycle:
+        return [None] * len(planned)
+    out: list[InitialStage | None] = []
+    order = ctx.catalog.stages
+    for i, _, plan in planned:
         given = plan.stage[0] if plan.stage else None
-        stage, stage_source = initial_stage(given, source, ctx.catalog.settings,
-                                            ctx.catalog.stages, inputs[i].source_stage)
-        if stage:
-            moves.append(stage_moves.Move(object_type, rid, stage, False, stage_source))
-    if moves:
-        stage_moves.stage_rows(ctx.conn, ctx.account_id, op, moves)
-        ctx.at_least(stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now,
-                                       ctx.catalog.stages).now)
+        stage, stage_source = initial_stage(given, source, ctx.catalog.settings, order,
+                                            inputs[i].source_stage)
+        if not stage:
+            out.append(None)
+            continue
+        patch = lifecycle_dates.stage_transition({}, None, stage, ctx.now, order)
+        values: dict[str, Any] = {k: v for k, v in patch.items() if v is not None}
+        values["lifecyclestage"] = stage
+        out.append(InitialStage(stage, stage_source, values))
+    return out
 
 
 BY_DOMAIN = Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",

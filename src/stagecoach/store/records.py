@@ -105,7 +105,8 @@ def find_by(
 def insert(
     conn: Connection, account_id: int, object_type: ObjectType, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Insert new rows: each mapping has id, created_at and its initial (non-stage) values."""
+    """Insert new rows: each mapping has id, created_at and its initial values (the stage
+    and its derived dates included)."""
     if not rows:
         return
     payload = []
@@ -118,7 +119,7 @@ def insert(
             "created_at": r["created_at"],
             "updated_at": r["created_at"],
             "archived": False,
-            "lifecyclestage": None,
+            "lifecyclestage": values.pop("lifecyclestage", None),
             "props": {},
         }
         for name in HOT_COLUMNS:
