@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from stagecoach.domain import associations as atypes
@@ -31,7 +32,7 @@ from stagecoach.services.associations import (
 )
 from stagecoach.services.context import Ctx
 from stagecoach.store import associations as store
-from stagecoach.store.associations import Link
+from stagecoach.store.associations import Link, RowKey
 
 C = ObjectType.CONTACT
 CALCULATED = Source(SourceType.CALCULATED, "association_count")
@@ -50,7 +51,7 @@ class Wanted:
 @dataclass
 class NewLinks:
     # Rows for the fresh path, grouped by source in the order they were asked for.
-    fresh: dict[Source, list[Link]] = field(default_factory=dict)
+    fresh: dict[Source, list[RowKey]] = field(default_factory=dict)
     general: dict[Source, list[AssociationRequest]] = field(default_factory=dict)
     # record id -> property -> stored value, and the history versions to go with it.
     values: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -58,10 +59,20 @@ class NewLinks:
     partners: set[tuple[ObjectType, int]] = field(default_factory=set)
 
 
+@lru_cache(maxsize=64)
+def _held_by_partner(object_type: ObjectType, to_type: ObjectType, type_id: int) -> bool:
+    """Whether an association of this type makes the partner (not the new record) the
+    holder of a single primary: only then can it displace something that exists."""
+    link = holder_side(Link(object_type, 0, to_type, 1, type_id))
+    return link.type_id in atypes.SINGLE_PRIMARY_TYPE_IDS and link.from_id != 0
+
+
 def plan(ctx: Ctx, object_type: ObjectType, wanted: Sequence[tuple[int, Sequence[Wanted]]]
          ) -> NewLinks:
     """What the new records' associations write: `wanted` is (new record id, its asks)."""
     out = NewLinks()
+    ot = int(object_type)
+    stored: dict[tuple[str, str], tuple[Any, str | None]] = {}
     for rid, asks in wanted:
         if not asks:
             continue
@@ -71,14 +82,14 @@ def plan(ctx: Ctx, object_type: ObjectType, wanted: Sequence[tuple[int, Sequence
             partners.setdefault(w.to_type, set()).add(w.to_id)
             out.partners.add((w.to_type, w.to_id))
             for tid in w.type_ids or (atypes.unlabelled(object_type, w.to_type).id,):
-                link = holder_side(Link(object_type, rid, w.to_type, w.to_id, tid))
-                if link.type_id in atypes.SINGLE_PRIMARY_TYPE_IDS and link.from_id != rid:
+                if _held_by_partner(object_type, w.to_type, tid):
                     out.general.setdefault(w.source, []).append(
                         AssociationRequest(object_type, rid, w.to_type, w.to_id, (tid,)))
                     continue
-                out.fresh.setdefault(w.source, []).append(link)
-                if link.type_id == 1:  # contact -> primary company; the last one wins
-                    primary = (link.to_id, w.source)
+                out.fresh.setdefault(w.source, []).append((ot, rid, int(w.to_type), w.to_id,
+                                                           tid))
+                if tid == 1:  # contact -> primary company; the last one wins
+                    primary = (w.to_id, w.source)
         calculated: list[tuple[str, str, Source]] = []
         if primary is not None and object_type is C:
             calculated.append(("associatedcompanyid", str(primary[0]), primary[1]))
@@ -86,10 +97,12 @@ def plan(ctx: Ctx, object_type: ObjectType, wanted: Sequence[tuple[int, Sequence
             calculated.append((name, str(len(partners.get(partner, ()))), CALCULATED))
         values, versions = out.values.setdefault(rid, {}), out.versions.setdefault(rid, [])
         for name, raw, source in calculated:
-            p = ctx.catalog.require_definition(object_type, name)
-            stored = coerce(ctx.catalog, p, raw)
-            values[name] = stored
-            versions.append((name, to_wire(p.type, stored), source))
+            if (name, raw) not in stored:
+                p = ctx.catalog.require_definition(object_type, name)
+                value = coerce(ctx.catalog, p, raw)
+                stored[(name, raw)] = (value, to_wire(p.type, value))
+            values[name], wire = stored[(name, raw)]
+            versions.append((name, wire, source))
     return out
 
 
