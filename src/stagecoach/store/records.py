@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
@@ -91,15 +91,38 @@ def find_by(
     if not values:
         return {}
     col = R[column]
-    q = select(records).where(account_scope(account_id, object_type),
-                              R.archived.is_(False), col.in_(sorted(set(values))))
+    q: Any = select(records).where(account_scope(account_id, object_type),
+                                   R.archived.is_(False), col.in_(sorted(set(values))))
     if lock and is_postgres(conn):
         q = q.order_by(R.id).with_for_update()
+    params: dict[str, Any] = {}
+    hinted = _sqlite_find_by(object_type, column) if conn.dialect.name == "sqlite" else None
+    if hinted is not None:
+        q, params = hinted, {"acc": account_id, "keys": sorted(set(values))}
     out: dict[str, RecordRow] = {}
-    for row in conn.execute(q):
+    for row in conn.execute(q, params):
         rec = row_to_record(row)
         out.setdefault(getattr(row, column), rec)
     return out
+
+
+# The index each key is found through on SQLite. Without statistics, and given thousands of
+# keys (an import's chunk), SQLite would rather walk every record of the type through the
+# listing index: a cost that grows with the account, quadratic over a large import.
+_SQLITE_KEY_INDEX = {(ObjectType.CONTACT, "email"): "ux_records_contact_email",
+                     (ObjectType.COMPANY, "domain"): "ix_records_domain"}
+
+
+def _sqlite_find_by(object_type: ObjectType, column: str) -> Any:
+    index = _SQLITE_KEY_INDEX.get((object_type, column))
+    if index is None:
+        return None
+    # Literal type and archived flag: the email index is partial on exactly these.
+    return text(
+        f"SELECT {', '.join(R.keys())} FROM records INDEXED BY {index} "
+        f"WHERE account_id = :acc AND object_type = {int(object_type)} AND archived = 0 "
+        f"AND {column} IN :keys"
+    ).bindparams(bindparam("keys", expanding=True)).columns(*records.c)
 
 
 def insert(
