@@ -92,7 +92,8 @@ def run_import(url: str, path: Path) -> dict[str, Any]:
     # ru_maxrss is in KiB on Linux.
     return {"seconds": (row.finished_at - row.created_at) / 1000, "state": row.state,
             "created": row.created_count, "errors": row.error_count,
-            "peak_mb": round(usage.ru_maxrss / 1024, 1), **counts}
+            "peak_mb": round(usage.ru_maxrss / 1024, 1),
+            "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 2), **counts}
 
 
 def _count(conn: Any, table: Any, account_id: int) -> int:
@@ -100,14 +101,14 @@ def _count(conn: Any, table: Any, account_id: int) -> int:
         table.c.account_id == account_id)).scalar_one())
 
 
-def run_baseline(url: str, rows: int, counts: dict[str, int]) -> float:
+def run_baseline(url: str, rows: int, counts: dict[str, int]) -> tuple[float, float]:
     """A plain bulk load of as many records, property and association history rows, and
     association rows as the import wrote."""
     sc = Stagecoach(url)
     account = sc.create_account("Baseline", "baseline@example.test").account_id
     engine: Engine = sc.engine
     n_records, n_history, n_assoc = counts["records"], counts["history"], counts["associations"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for lo in range(0, n_records, CHUNK):
         if lo == CHUNK:
             # The same planner-statistics refresh the import does after its first chunk.
@@ -147,9 +148,9 @@ def run_baseline(url: str, rows: int, counts: dict[str, int]) -> float:
                  "type_id": 1, "action": "add", "ts": 1, "source_type": "IMPORT",
                  "source_id": "1", "user_id": None}
                 for k in range(lo, min(lo + CHUNK, n_assoc_history))])
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     sc.close()
-    return seconds
+    return seconds, cpu
 
 
 def bench(db: str, rows: int, workdir: Path) -> dict[str, Any]:
@@ -157,12 +158,15 @@ def bench(db: str, rows: int, workdir: Path) -> dict[str, Any]:
     if not path.exists():
         write_file(path, rows)
     imported = run_import(fresh_url(db, "imports_import"), path)
-    baseline = run_baseline(fresh_url(db, "imports_baseline"), rows, imported)
+    baseline, baseline_cpu = run_baseline(fresh_url(db, "imports_baseline"), rows, imported)
     result = {
         "db": db, "rows": rows, **imported,
         "rows_per_s": round(rows / imported["seconds"]),
         "baseline_seconds": round(baseline, 2),
         "baseline_rows_per_s": round(rows / baseline),
+        # The client's own CPU time (on SQLite, nearly all of the work): a cross-check of
+        # the wall-clock ratio on a machine whose load changes during the run.
+        "baseline_client_cpu_s": round(baseline_cpu, 2),
         "ratio": round(baseline / imported["seconds"], 3),
     }
     print(json.dumps(result), flush=True)

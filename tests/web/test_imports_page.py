@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
+from stagecoach.services import imports
 from stagecoach.store import records
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, csrf_of, sign_in
@@ -110,3 +112,52 @@ def test_uploads_need_the_csrf_token(sc: Stagecoach) -> None:
     r = c.post("/imports/upload", data={"objectType": "contacts"},
                files={"file": ("people.csv", CSV.encode(), "text/csv")})
     assert r.status_code == 403
+
+
+def _unstarted_import(acct: Acct, tmp_path: Path) -> int:
+    """An import recorded but not yet applied (as when its worker has not reached it)."""
+    path = tmp_path / f"later{next(_n)}.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return int(acct.in_unit(lambda ctx: imports.start(  # type: ignore[arg-type]
+        ctx, name="later", object_type=C, file_path=path, file_name=path.name, specs=None,
+        default_stage=None)))
+
+
+def test_a_running_import_is_canceled_from_its_page_and_applies_nothing(
+        sc: Stagecoach, tmp_path: Path) -> None:
+    acct, c, _ = _signed_in(sc)
+    iid = _unstarted_import(acct, tmp_path)
+    listing = c.get("/imports").text
+    assert f'data-testid="import-cancel-{iid}"' in listing
+    page = c.get(f"/imports/{iid}").text
+    assert 'data-testid="import-cancel"' in page
+    r = c.post(f"/imports/{iid}/cancel", data={"csrf_token": csrf_of(page)})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"/imports/{iid}")
+    shown = c.get(f"/imports/{iid}").text
+    assert 'data-testid="import-state">CANCELED<' in shown
+    assert 'data-testid="import-cancel"' not in shown
+    assert f'data-testid="import-cancel-{iid}"' not in c.get("/imports").text
+    # The worker finds it canceled and writes nothing.
+    final = imports.run(sc.engine, acct.id, iid, sc.clock)
+    assert final.state.value == "CANCELED" and final.created == 0
+    assert acct.in_unit(lambda ctx: records.find_by(
+        ctx.conn, ctx.account_id, C, "email", ["ann@imp.test"])) == {}
+
+
+def test_canceling_a_finished_import_changes_nothing(sc: Stagecoach, tmp_path: Path) -> None:
+    acct, c, token = _signed_in(sc)
+    iid = _unstarted_import(acct, tmp_path)
+    assert imports.run(sc.engine, acct.id, iid, sc.clock).state.value == "DONE"
+    r = c.post(f"/imports/{iid}/cancel", data={"csrf_token": token})
+    assert r.status_code == 303
+    shown = c.get(f"/imports/{iid}").text
+    assert 'data-testid="import-state">DONE<' in shown
+    assert "already finished" in shown
+
+
+def test_cancel_needs_the_csrf_token(sc: Stagecoach, tmp_path: Path) -> None:
+    acct, c, _ = _signed_in(sc)
+    iid = _unstarted_import(acct, tmp_path)
+    assert c.post(f"/imports/{iid}/cancel", data={"csrf_token": "forged"}).status_code == 403
+    assert c.post(f"/imports/{iid}/cancel").status_code == 403
+    assert 'data-testid="import-state">STARTED<' in c.get(f"/imports/{iid}").text

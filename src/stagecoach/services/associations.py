@@ -68,7 +68,7 @@ def associate(ctx: Ctx, requests: Sequence[AssociationRequest], source: Source,
         for tid in (r.type_ids or (atypes.unlabelled(r.from_type, r.to_type).id,))
     ]
     # Normalize to the "from" side that holds a single primary (contact->company, deal->company).
-    links = [_holder_side(x) for x in links]
+    links = [holder_side(x) for x in links]
     final: dict[tuple[int, int], Link] = {}  # (type, holder) -> its one primary; last wins
     others: list[Link] = []
     for x in links:
@@ -142,7 +142,7 @@ def recount(ctx: Ctx, touched: Sequence[tuple[ObjectType, int]]) -> None:
                      calculated, WriteOptions(system=True))
 
 
-def _holder_side(x: Link) -> Link:
+def holder_side(x: Link) -> Link:
     t = atypes.BY_ID[x.type_id]
     if t.primary and t.id not in atypes.SINGLE_PRIMARY_TYPE_IDS:
         # company->contact primary (2) is contact->company primary (1) seen from the other

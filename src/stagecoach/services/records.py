@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 
-from stagecoach.domain import normalize
+from stagecoach.domain import lifecycle_dates, normalize
 from stagecoach.domain.creation import initial_stage
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write
-from stagecoach.services import automation, writes
-from stagecoach.services.associations import AssociationRequest, associate, recount, validate
+from stagecoach.services import automation, new_associations, writes
+from stagecoach.services.associations import AssociationRequest, recount, validate
 from stagecoach.services.context import Ctx
 from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import associations as assoc_store
-from stagecoach.store import history, ids, records, stage_moves
+from stagecoach.store import history, ids, records, stays
+from stagecoach.store.db import is_postgres
 from stagecoach.store.records import RecordRow
 from stagecoach.store.schema import records as records_table
 
@@ -59,31 +61,36 @@ def create(
         results[i] = ItemResult(None, err)
     planned = [p for p in planned if results[p[0]] is None]
 
+    by_domain = _domain_companies(ctx, object_type, [plan for _, _, plan in planned])
     new_ids = ids.take(ctx.conn, ctx.account_id, "record", len(planned))
+    links = new_associations.plan(ctx, object_type, [
+        (rid, _wanted(inputs[i], plan, by_domain, source))
+        for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
+    ])
+    stages = _initial_stages(ctx, object_type, inputs, planned, source)
     records.insert(ctx.conn, ctx.account_id, object_type, [
         {"id": rid, "created_at": ctx.now,
-         "values": {k: v for k, v in plan.changes.items() if v is not None}}
-        for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
+         "values": {**{k: v for k, v in plan.changes.items() if v is not None},
+                    **(stage.values if stage else {}), **links.values.get(rid, {})}}
+        for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
     ])
     history.append(ctx.conn, ctx.account_id, [
-        history.NewVersion(object_type, rid, name, new, old, source)
-        for rid, (_, _, plan) in zip(new_ids, planned, strict=True)
-        for name, new, old in plan.versions
+        version
+        for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
+        for version in (
+            *(history.NewVersion(object_type, rid, name, new, old, source)
+              for name, new, old in plan.versions),
+            *((history.NewVersion(object_type, rid, "lifecyclestage", stage.stage, None,
+                                  stage.source),) if stage else ()),
+            *(history.NewVersion(object_type, rid, name, new, None, by)
+              for name, new, by in links.versions.get(rid, ())),
+        )
     ], ctx.now, op)
-    if object_type.has_lifecycle:
-        _initial_stages(ctx, object_type, op, inputs, planned, new_ids, source)
-    requests = [
-        AssociationRequest(object_type, rid, to_type, to_id, types)
-        for rid, (i, _, _) in zip(new_ids, planned, strict=True)
-        for to_type, to_id, types in inputs[i].associations
-    ]
-    if requests:
-        associate(ctx, requests, source, op=op)
-    if object_type is C and ctx.catalog.settings.auto_associate_companies_by_domain:
-        _associate_by_domain(ctx, op, [
-            (rid, plan.changes.get("email"), inputs[i])
-            for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
-        ])
+    if any(stages):
+        # Their first stays (what reports read), as stage moves open them for others.
+        stays.open_entered(ctx.conn, ctx.account_id, op, object_type, ctx.now,
+                           is_postgres(ctx.conn))
+    new_associations.write(ctx, op, links)
     for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
         results[i] = ItemResult(rid, None, plan.ignored)
     automation.settle(ctx, op)
@@ -109,56 +116,80 @@ def _association_errors(
     return out
 
 
+@dataclass(frozen=True)
+class InitialStage:
+    stage: str
+    source: Source
+    values: dict[str, Any]  # the stage and its derived dates (rules 11-17)
+
+
 def _initial_stages(
-    ctx: Ctx, object_type: ObjectType, op: int, inputs: Sequence[NewRecord],
-    planned: Sequence[tuple[int, RecordRow | None, WritePlan]], new_ids: Sequence[int],
-    source: Source,
-) -> None:
-    moves = []
-    for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
+    ctx: Ctx, object_type: ObjectType, inputs: Sequence[NewRecord],
+    planned: Sequence[tuple[int, RecordRow | None, WritePlan]], source: Source,
+) -> list[InitialStage | None]:
+    """Each new record's first stage (rule 18), written with its insert: a record entering
+    its first stage has no earlier stay, so the one-record rule gives its dates, and the
+    stage's history version goes with the record's others (reactions read the step's
+    history, so they see it as they see any stage move)."""
+    if not object_type.has_lifecycle:
+        return [None] * len(planned)
+    out: list[InitialStage | None] = []
+    order = ctx.catalog.stages
+    for i, _, plan in planned:
         given = plan.stage[0] if plan.stage else None
-        stage, stage_source = initial_stage(given, source, ctx.catalog.settings,
-                                            ctx.catalog.stages, inputs[i].source_stage)
-        if stage:
-            moves.append(stage_moves.Move(object_type, rid, stage, False, stage_source))
-    if moves:
-        stage_moves.stage_rows(ctx.conn, ctx.account_id, op, moves)
-        ctx.at_least(stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now,
-                                       ctx.catalog.stages).now)
+        stage, stage_source = initial_stage(given, source, ctx.catalog.settings, order,
+                                            inputs[i].source_stage)
+        if not stage:
+            out.append(None)
+            continue
+        patch = lifecycle_dates.stage_transition({}, None, stage, ctx.now, order)
+        values: dict[str, Any] = {k: v for k, v in patch.items() if v is not None}
+        values["lifecyclestage"] = stage
+        out.append(InitialStage(stage, stage_source, values))
+    return out
 
 
-def _associate_by_domain(
-    ctx: Ctx, op: int, contacts: Sequence[tuple[int, str | None, NewRecord]]
-) -> None:
-    """Rule 27: a contact created with a company email joins that company (created when
-    missing), as primary when it has no primary company."""
-    by_domain: dict[str, list[tuple[int, bool]]] = {}
-    for rid, email, item in contacts:
-        if not email:
-            continue
-        domain = normalize.company_domain_of(email)
-        if domain is None:
-            continue
-        has_primary = any(t is CO and 1 in types for t, _, types in item.associations)
-        by_domain.setdefault(domain, []).append((rid, has_primary))
-    if not by_domain:
-        return
-    found = records.find_by(ctx.conn, ctx.account_id, CO, "domain", list(by_domain))
-    missing = [d for d in by_domain if d not in found]
+BY_DOMAIN = Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
+                   "automatic company association by email domain")
+
+
+def _domain_companies(ctx: Ctx, object_type: ObjectType, plans: Sequence[WritePlan]
+                      ) -> dict[str, int]:
+    """Rule 27: the company of each new contact's email domain, created when missing
+    (before the contacts, so that they are inserted with it)."""
+    if object_type is not C or not ctx.catalog.settings.auto_associate_companies_by_domain:
+        return {}
+    domains = {d for p in plans if (d := _email_domain(p)) is not None}
+    if not domains:
+        return {}
+    found = records.find_by(ctx.conn, ctx.account_id, CO, "domain", sorted(domains))
     company_of = {d: r.id for d, r in found.items()}
+    missing = sorted(domains - set(found))
     if missing:
         made = create(ctx, CO, [NewRecord({"domain": d, "name": d}) for d in missing],
-                      Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
-                             "automatic company association by email domain"))
+                      BY_DOMAIN)
         company_of.update({d: r.record_id for d, r in zip(missing, made, strict=True)
                            if r.record_id is not None})
-    requests = [
-        AssociationRequest(C, rid, CO, company_of[d], () if has_primary else (1,))
-        for d, contacts_ in by_domain.items() if d in company_of
-        for rid, has_primary in contacts_
-    ]
-    associate(ctx, requests, Source(SourceType.LIFECYCLE_AUTOMATION, "company_by_domain",
-                                    "automatic company association by email domain"), op=op)
+    return company_of
+
+
+def _email_domain(plan: WritePlan) -> str | None:
+    email = plan.changes.get("email")
+    return normalize.company_domain_of(email) if email else None
+
+
+def _wanted(item: NewRecord, plan: WritePlan, by_domain: Mapping[str, int], source: Source
+            ) -> list[new_associations.Wanted]:
+    """A new record's associations: those asked for, then its email domain's company
+    (rule 27), primary when none of the asked ones is."""
+    out = [new_associations.Wanted(to, tid, types, source)
+           for to, tid, types in item.associations]
+    company = by_domain.get(_email_domain(plan) or "")
+    if company is not None:
+        has_primary = any(t is CO and 1 in types for t, _, types in item.associations)
+        out.append(new_associations.Wanted(CO, company, () if has_primary else (1,),
+                                           BY_DOMAIN))
+    return out
 
 
 def update_many(

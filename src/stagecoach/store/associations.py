@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Connection, and_, delete, or_, select, tuple_
 
@@ -29,16 +30,27 @@ class Link:
     type_id: int
 
 
+RowKey = tuple[int, int, int, int, int]  # from type, from id, to type, to id, type id
+
+
+@lru_cache(maxsize=256)
+def _expansion(from_type: int, to_type: int, type_id: int) -> tuple[tuple[bool, int], ...]:
+    """(inverse?, type id) of the rows one association of a type needs: its type, the
+    unlabelled type, and both inverses."""
+    u = atypes.unlabelled(ObjectType(from_type), ObjectType(to_type))
+    out = list(dict.fromkeys((type_id, u.id)))
+    return (*((False, t) for t in out), *((True, atypes.BY_ID[t].inverse_id) for t in out))
+
+
+def _expand_key(ft: int, fid: int, tt: int, tid: int, type_id: int) -> list[RowKey]:
+    return [(tt, tid, ft, fid, t) if inverse else (ft, fid, tt, tid, t)
+            for inverse, t in _expansion(ft, tt, type_id)]
+
+
 def _expand(link: Link) -> list[Link]:
-    """The rows one association needs: its type, the unlabelled type, and both inverses."""
-    u = atypes.unlabelled(link.from_type, link.to_type)
-    out = {link.type_id, u.id}
-    rows = [Link(link.from_type, link.from_id, link.to_type, link.to_id, tid) for tid in out]
-    rows += [
-        Link(link.to_type, link.to_id, link.from_type, link.from_id, atypes.BY_ID[tid].inverse_id)
-        for tid in out
-    ]
-    return rows
+    """The rows one association needs (see `_expansion`)."""
+    return [Link(ObjectType(k[0]), k[1], ObjectType(k[2]), k[3], k[4]) for k in _expand_key(
+        int(link.from_type), link.from_id, int(link.to_type), link.to_id, link.type_id)]
 
 
 def existing(conn: Connection, account_id: int, links: Sequence[Link]) -> set[Link]:
@@ -99,6 +111,32 @@ def add(
         for x in new
     ], ignore_conflicts=True)
     return _log(conn, account_id, new, "add", now, op_id, source)
+
+
+def add_new(
+    conn: Connection, account_id: int, groups: Sequence[tuple[Source, Sequence[RowKey]]],
+    now: int, op_id: int,
+) -> None:
+    """Associations of records created in this step, grouped by source. No such row can
+    exist yet (each names a record that did not), so there is no lookup and the rows go in
+    by COPY; a row asked twice is written once, logged under the first source asking."""
+    seen: set[RowKey] = set()
+    logged: list[tuple[Source, list[RowKey]]] = []
+    for source, links in groups:
+        rows = []
+        for link in links:
+            for key in _expand_key(*link):
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(key)
+        logged.append((source, rows))
+    insert_many(conn, associations, [
+        {"account_id": account_id, "from_type": k[0], "from_id": k[1], "to_type": k[2],
+         "to_id": k[3], "type_id": k[4], "created_at": now}
+        for _, rows in logged for k in rows
+    ])
+    for source, rows in logged:
+        _log_rows(conn, account_id, rows, "add", now, op_id, source)
 
 
 def remove(
@@ -175,15 +213,25 @@ def _log(
     conn: Connection, account_id: int, links: Sequence[Link], action: str, now: int,
     op_id: int, source: Source,
 ) -> list[int]:
-    if not links:
+    return _log_rows(conn, account_id, [
+        (int(x.from_type), x.from_id, int(x.to_type), x.to_id, x.type_id) for x in links
+    ], action, now, op_id, source)
+
+
+def _log_rows(
+    conn: Connection, account_id: int, rows: Sequence[RowKey], action: str, now: int,
+    op_id: int, source: Source,
+) -> list[int]:
+    if not rows:
         return []
-    log_ids = id_alloc.take(conn, account_id, "association_history", len(links))
+    log_ids = id_alloc.take(conn, account_id, "association_history", len(rows))
+    source_type = source.type.value
     insert_many(conn, association_history, [
-        {"account_id": account_id, "id": lid, "op_id": op_id, "from_type": int(x.from_type),
-         "from_id": x.from_id, "to_type": int(x.to_type), "to_id": x.to_id,
-         "type_id": x.type_id, "action": action, "ts": now, "source_type": source.type.value,
-         "source_id": source.id, "user_id": source.user_id}
-        for lid, x in zip(log_ids, links, strict=True)
+        {"account_id": account_id, "id": lid, "op_id": op_id, "from_type": k[0],
+         "from_id": k[1], "to_type": k[2], "to_id": k[3], "type_id": k[4],
+         "action": action, "ts": now, "source_type": source_type, "source_id": source.id,
+         "user_id": source.user_id}
+        for lid, k in zip(log_ids, rows, strict=True)
     ])
     return log_ids
 

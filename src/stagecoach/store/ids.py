@@ -27,15 +27,17 @@ _RESERVE = text(
 
 @cache
 def _nextval(kind: str) -> TextClause:
-    return text(f"SELECT nextval('{sequence_name(kind)}') FROM generate_series(1, :n)")
+    return text(f"SELECT array(SELECT nextval('{sequence_name(kind)}') "
+                "FROM generate_series(1, :n))")
 
 
 def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
     if n <= 0:
         return []
     if is_postgres(conn):
-        rows = conn.execute(_nextval(kind), {"n": n})
-        return [r[0] for r in rows]
+        # One array, not n rows: a chunk of an import takes tens of thousands of ids.
+        found = conn.execute(_nextval(kind), {"n": n}).scalar_one()
+        return [int(i) for i in found]
     first = reserve(conn, account_id, kind, n)
     return list(range(first, first + n))
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -114,10 +115,14 @@ def find_by(
     """Live records whose hot `column` (email, domain) is one of `values` (lowercase)."""
     if not values:
         return {}
-    q = _find_statement(column, lock and is_postgres(conn))
+    keys = sorted(set(values))
+    q: Any = _find_statement(column, lock and is_postgres(conn))
+    params: dict[str, Any] = {"acc": account_id, "ot": int(object_type), "values": keys}
+    hinted = _sqlite_find_by(object_type, column) if conn.dialect.name == "sqlite" else None
+    if hinted is not None:
+        q, params = hinted, {"acc": account_id, "keys": keys}
     out: dict[str, RecordRow] = {}
-    for row in conn.execute(q, {"acc": account_id, "ot": int(object_type),
-                                "values": sorted(set(values))}):
+    for row in conn.execute(q, params):
         rec = row_to_record(row)
         out.setdefault(getattr(row, column), rec)
     return out
@@ -134,10 +139,31 @@ def _find_statement(column: str, lock: bool) -> Select[Any]:
     return q
 
 
+# The index each key is found through on SQLite. Without statistics, and given thousands of
+# keys (an import's chunk), SQLite would rather walk every record of the type through the
+# listing index: a cost that grows with the account, quadratic over a large import.
+_SQLITE_KEY_INDEX = {(ObjectType.CONTACT, "email"): "ux_records_contact_email",
+                     (ObjectType.COMPANY, "domain"): "ix_records_domain"}
+
+
+@cache
+def _sqlite_find_by(object_type: ObjectType, column: str) -> Any:
+    index = _SQLITE_KEY_INDEX.get((object_type, column))
+    if index is None:
+        return None
+    # Literal type and archived flag: the email index is partial on exactly these.
+    return text(
+        f"SELECT {', '.join(R.keys())} FROM records INDEXED BY {index} "
+        f"WHERE account_id = :acc AND object_type = {int(object_type)} AND archived = 0 "
+        f"AND {column} IN :keys"
+    ).bindparams(bindparam("keys", expanding=True)).columns(*records.c)
+
+
 def insert(
     conn: Connection, account_id: int, object_type: ObjectType, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Insert new rows: each mapping has id, created_at and its initial (non-stage) values."""
+    """Insert new rows: each mapping has id, created_at and its initial values (the stage
+    and its derived dates included)."""
     if not rows:
         return
     payload = []
@@ -150,7 +176,7 @@ def insert(
             "created_at": r["created_at"],
             "updated_at": r["created_at"],
             "archived": False,
-            "lifecyclestage": None,
+            "lifecyclestage": values.pop("lifecyclestage", None),
             "props": {},
         }
         for name in HOT_COLUMNS:

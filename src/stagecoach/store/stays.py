@@ -84,9 +84,17 @@ def maintain(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now:
              pg: bool) -> None:
     """After a step's stage history is written (its moves still staged): close the moved
     records' open stays at `now` and open one per non-empty new stage."""
-    close, opened = _statements(ot, pg)
+    close, _ = _statements(ot, pg)
+    conn.execute(close, {"acc": account_id, "op": op_id, "now": now})
+    open_entered(conn, account_id, op_id, ot, now, pg)
+
+
+def open_entered(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int,
+                 pg: bool) -> None:
+    """Open a stay for every non-empty stage version the step wrote at `now` that has none
+    yet (new records get their first stage with their insert, not as a staged move)."""
+    _, opened = _statements(ot, pg)
     params = {"acc": account_id, "op": op_id, "now": now}
-    conn.execute(close, params)
     if not pg:
         conn.execute(opened, params)
         return

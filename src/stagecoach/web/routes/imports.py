@@ -55,7 +55,8 @@ def index(request: Request) -> Response:
     session = sessions.require(request)
     rows = run(request, session, lambda ctx: store.list_for_account(
         ctx.conn, ctx.account_id, 50, 0), readonly=True)
-    return pages.render(request, "imports.html", {"imports": rows, "types": TYPES}, session,
+    return pages.render(request, "imports.html", {"imports": rows, "types": TYPES,
+                                                       "unfinished": store.UNFINISHED}, session,
                         section="imports")
 
 
@@ -152,6 +153,19 @@ def show(request: Request, import_id: str) -> Response:
     done = imp.state.value not in store.UNFINISHED
     return pages.render(request, "import_show.html", {"imp": imp, "done": done}, session,
                         section="imports")
+
+
+@router.post("/imports/{import_id}/cancel")
+async def cancel(request: Request, import_id: str) -> Response:
+    """Stop an unfinished import: the chunks already committed stay (as with the API's
+    cancel); the worker sees the state at its next chunk and stops."""
+    session, _ = await posted(request)
+    iid = _import_id(import_id)
+    imp = run(request, session, lambda ctx: imports.cancel(ctx, iid))
+    if imp.state is store.State.CANCELED:
+        return flash_redirect(request, session, f"/imports/{iid}", "ok", "Import canceled.")
+    return flash_redirect(request, session, f"/imports/{iid}", "error",
+                          f"The import has already finished ({imp.state.value}).")
 
 
 @router.get("/imports/{import_id}/errors.csv")

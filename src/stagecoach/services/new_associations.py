@@ -1,0 +1,116 @@
+"""Associations of records being created, planned before their insert.
+
+A record created with associations (an import's company column, rule 27's company by email
+domain) would otherwise be written twice: inserted, then updated again for
+`associatedcompanyid` and its association counts. Planned up front, those calculated values
+go into the insert and its history versions (same sources as the general path: the
+association's own source for `associatedcompanyid`, CALCULATED for the counts), and the
+association rows are appended without looking for existing ones, since every row names a
+record that did not exist. Only an association whose single primary belongs to an existing
+record (a new company made the primary company of an existing contact) takes the general
+path (`associations.associate`), which may demote that record's old primary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from stagecoach.domain import associations as atypes
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.sources import Source, SourceType
+from stagecoach.domain.values import to_wire
+from stagecoach.domain.writes import coerce
+from stagecoach.services.associations import (
+    COUNTED,
+    AssociationRequest,
+    associate,
+    holder_side,
+    recount,
+)
+from stagecoach.services.context import Ctx
+from stagecoach.store import associations as store
+from stagecoach.store.associations import Link, RowKey
+
+C = ObjectType.CONTACT
+CALCULATED = Source(SourceType.CALCULATED, "association_count")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One association asked for a new record (types empty: the default type)."""
+
+    to_type: ObjectType
+    to_id: int
+    type_ids: tuple[int, ...]
+    source: Source
+
+
+@dataclass
+class NewLinks:
+    # Rows for the fresh path, grouped by source in the order they were asked for.
+    fresh: dict[Source, list[RowKey]] = field(default_factory=dict)
+    general: dict[Source, list[AssociationRequest]] = field(default_factory=dict)
+    # record id -> property -> stored value, and the history versions to go with it.
+    values: dict[int, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[int, list[tuple[str, str | None, Source]]] = field(default_factory=dict)
+    partners: set[tuple[ObjectType, int]] = field(default_factory=set)
+
+
+@lru_cache(maxsize=64)
+def _held_by_partner(object_type: ObjectType, to_type: ObjectType, type_id: int) -> bool:
+    """Whether an association of this type makes the partner (not the new record) the
+    holder of a single primary: only then can it displace something that exists."""
+    link = holder_side(Link(object_type, 0, to_type, 1, type_id))
+    return link.type_id in atypes.SINGLE_PRIMARY_TYPE_IDS and link.from_id != 0
+
+
+def plan(ctx: Ctx, object_type: ObjectType, wanted: Sequence[tuple[int, Sequence[Wanted]]]
+         ) -> NewLinks:
+    """What the new records' associations write: `wanted` is (new record id, its asks)."""
+    out = NewLinks()
+    ot = int(object_type)
+    stored: dict[tuple[str, str], tuple[Any, str | None]] = {}
+    for rid, asks in wanted:
+        if not asks:
+            continue
+        primary: tuple[int, Source] | None = None
+        partners: dict[ObjectType, set[int]] = {}
+        for w in asks:
+            partners.setdefault(w.to_type, set()).add(w.to_id)
+            out.partners.add((w.to_type, w.to_id))
+            for tid in w.type_ids or (atypes.unlabelled(object_type, w.to_type).id,):
+                if _held_by_partner(object_type, w.to_type, tid):
+                    out.general.setdefault(w.source, []).append(
+                        AssociationRequest(object_type, rid, w.to_type, w.to_id, (tid,)))
+                    continue
+                out.fresh.setdefault(w.source, []).append((ot, rid, int(w.to_type), w.to_id,
+                                                           tid))
+                if tid == 1:  # contact -> primary company; the last one wins
+                    primary = (w.to_id, w.source)
+        calculated: list[tuple[str, str, Source]] = []
+        if primary is not None and object_type is C:
+            calculated.append(("associatedcompanyid", str(primary[0]), primary[1]))
+        for name, partner in COUNTED.get(object_type, ()):
+            calculated.append((name, str(len(partners.get(partner, ()))), CALCULATED))
+        values, versions = out.values.setdefault(rid, {}), out.versions.setdefault(rid, [])
+        for name, raw, source in calculated:
+            if (name, raw) not in stored:
+                p = ctx.catalog.require_definition(object_type, name)
+                value = coerce(ctx.catalog, p, raw)
+                stored[(name, raw)] = (value, to_wire(p.type, value))
+            values[name], wire = stored[(name, raw)]
+            versions.append((name, wire, source))
+    return out
+
+
+def write(ctx: Ctx, op: int, links: NewLinks) -> None:
+    """The association rows of the new records (already inserted), in the creating step,
+    then the association counts of the existing records they joined."""
+    store.add_new(ctx.conn, ctx.account_id, list(links.fresh.items()), ctx.now, op)
+    for source, requests in links.general.items():
+        associate(ctx, requests, source, op=op)
+    # The new records' own counts went into their insert; their partners' change now.
+    recount(ctx, sorted(links.partners, key=lambda p: (int(p[0]), p[1])))
