@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
+from stagecoach.services import accounts
 from stagecoach.store import saved_views
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, sign_in
@@ -159,6 +160,27 @@ def test_saved_views_are_created_applied_and_deleted(sc: Stagecoach) -> None:
         assert saved_views.views_referring_to_stage(ctx.conn, acct.id, "lead") == ["Leads"]
     c.post(f"/contacts/views/{view_id}/delete", data={"csrf_token": token})
     assert c.get(f"/contacts?view={view_id}").status_code == 404
+
+
+def test_a_personal_view_is_its_owners_alone_and_a_shared_one_is_everyones(
+        sc: Stagecoach) -> None:
+    acct, owner, token = _signed_in(sc)
+    colleague_email = f"colleague{next(_n)}@pages.test"
+    with acct.unit() as ctx:
+        accounts.create_user(ctx.conn, acct.id, colleague_email, PASSWORD, "member", ctx.now)
+    made = {}
+    for name, shared in (("Mine only", False), ("Team leads", True)):
+        data = {"name": name, "stage": "lead", "q": "", "sort": "email", "col": ["email"],
+                "csrf_token": token, **({"shared": "on"} if shared else {})}
+        location = owner.post("/contacts/views", data=data).headers["location"]
+        made[name] = int(location.rsplit("=", 1)[1])
+    colleague = client(sc)
+    sign_in(colleague, colleague_email)
+    listing = colleague.get("/contacts").text
+    assert "Team leads" in listing and "Mine only" not in listing
+    assert colleague.get(f"/contacts?view={made['Team leads']}").status_code == 200
+    assert colleague.get(f"/contacts?view={made['Mine only']}").status_code == 404
+    assert "Mine only" in owner.get("/contacts").text
 
 
 def test_unknown_records_and_bad_addresses_get_html_error_pages(sc: Stagecoach) -> None:
