@@ -21,11 +21,12 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
-    exists,
     func,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from stagecoach.domain.objects import ObjectType
@@ -57,10 +58,13 @@ def _statements(ot: ObjectType, pg: bool) -> tuple[Any, Any]:
         .values(exited_at=_NOW, duration_ms=_NOW - S.entered_at)
     )
     prev = aliased(stage_stays, name="prev")
-    done = aliased(stage_stays, name="done")
+    # A record moved twice at one instant by one op (rounds of a batch) already has the
+    # first round's stay: its id is the version's, so the key answers it. (An anti-join
+    # instead was planned as a scan of the account's stays on PostgreSQL, once per step.)
+    insert = pg_insert if pg else sqlite_insert
     # The versions this step wrote are the ones of this op at this instant: a range of the
     # (account, type, property, ts) index, not the op's every version.
-    opened = stage_stays.insert().from_select(
+    opened = insert(stage_stays).from_select(
         ["account_id", "id", "object_type", "record_id", "stage", "entered_at",
          "entered_day", "prev_same_at"],
         select(
@@ -72,11 +76,8 @@ def _statements(ot: ObjectType, pg: bool) -> tuple[Any, Any]:
         ).where(
             H.account_id == _ACC, H.object_type == int(ot), H.property == STAGE,
             H.ts == _NOW, H.op_id == _OP, H.value.is_not(None),
-            # A record moved twice at one instant by one op (rounds of a batch): the
-            # first round's stay exists already.
-            ~exists().where(done.c.account_id == H.account_id, done.c.id == H.id),
         ),
-    )
+    ).on_conflict_do_nothing(index_elements=["account_id", "id"])
     return close, opened
 
 
