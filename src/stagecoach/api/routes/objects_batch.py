@@ -6,6 +6,7 @@ Answers: 201 for a create, 200 for the others, 207 with `errors` when some input
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,7 +23,7 @@ from stagecoach.domain.values import ms_to_iso
 from stagecoach.services import lookup, records, timeline, upsert
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
+from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import records as record_store
 
 router = APIRouter(tags=["objects batch"])
@@ -71,6 +72,27 @@ def _rendered(ctx: Ctx, ot: ObjectType, ids: list[int], names_of: dict[int, list
             for rid in ids if rid in rows}
 
 
+def _written_reply(ctx: Ctx, ot: ObjectType, status: int, started: int,
+                   outcomes: list[tuple[int, str | None, ItemResult, Mapping[str, Any]]],
+                   errors: list[dict[str, Any]]) -> Reply:
+    """The reply to a batch that wrote records: each outcome is (input index, the input's id
+    for an error, what the write did, the properties it sent). A record written by several
+    inputs appears once, with every property they sent."""
+    names_of: dict[int, list[str]] = {}
+    ignored: list[str] = []
+    for i, given_id, r, props in outcomes:
+        if r.error is not None or r.record_id is None:
+            errors.append(batch_error(r.error or DomainError("Not created"), i, given_id))
+            continue
+        names_of[r.record_id] = names_of.get(r.record_id, []) + wire.write_names(ot, props)
+        ignored += r.ignored
+    ids = list(names_of)
+    shown = _rendered(ctx, ot, ids, names_of)
+    errors.sort(key=lambda e: int(e["context"]["index"][0]))
+    return batch_reply(status, started, ctx, [shown[i] for i in ids if i in shown],
+                       errors).ignored(ignored)
+
+
 def _resolve(ctx: Ctx, ot: ObjectType, items: list[dict[str, Any]], default_prop: str | None
              ) -> list[int | DomainError]:
     """Each input's record id, by its (or the batch's) idProperty."""
@@ -108,20 +130,9 @@ async def batch_create(object_type: str, request: Request) -> Response:
         made = records.create(ctx, ot, [p for _, p in good], api_source(call.who))
         errors = [batch_error(p, i, None) for i, p in enumerate(parsed)
                   if isinstance(p, DomainError)]
-        ids: list[int] = []
-        names_of: dict[int, list[str]] = {}
-        ignored: list[str] = []
-        for (i, p), r in zip(good, made, strict=True):
-            if r.error is not None or r.record_id is None:
-                errors.append(batch_error(r.error or DomainError("Not created"), i, None))
-                continue
-            ids.append(r.record_id)
-            names_of[r.record_id] = wire.write_names(ot, p.properties)
-            ignored += r.ignored
-        shown = _rendered(ctx, ot, ids, names_of)
-        errors.sort(key=lambda e: int(e["context"]["index"][0]))
-        return batch_reply(201, started, ctx, [shown[i] for i in ids if i in shown],
-                           errors).ignored(ignored)
+        return _written_reply(ctx, ot, 201, started, [
+            (i, None, r, p.properties) for (i, p), r in zip(good, made, strict=True)
+        ], errors)
 
     return await handle(request, (object_scope(ot, True),), run, with_body=True,
                         idempotent=True)
@@ -189,21 +200,10 @@ async def batch_update(object_type: str, request: Request) -> Response:
             except DomainError as exc:
                 errors.append(batch_error(exc, i, rid))
         done = records.update_many(ctx, ot, [w for _, w in writes], api_source(call.who))
-        ids: list[int] = []
-        names_of: dict[int, list[str]] = {}
-        ignored: list[str] = []
-        for (i, w), r in zip(writes, done, strict=True):
-            if r.error is not None:
-                errors.append(batch_error(r.error, i, str(w.record_id)))
-                continue
-            ids.append(w.record_id)
-            names_of[w.record_id] = names_of.get(w.record_id, []) + wire.write_names(
-                ot, w.properties)
-            ignored += r.ignored
-        shown = _rendered(ctx, ot, list(dict.fromkeys(ids)), names_of)
-        errors.sort(key=lambda e: int(e["context"]["index"][0]))
-        return batch_reply(200, started, ctx, [shown[i] for i in dict.fromkeys(ids)
-                                               if i in shown], errors).ignored(ignored)
+        return _written_reply(ctx, ot, 200, started, [
+            (i, str(w.record_id), ItemResult(w.record_id, r.error, r.ignored), w.properties)
+            for (i, w), r in zip(writes, done, strict=True)
+        ], errors)
 
     return await handle(request, (object_scope(ot, True),), run, with_body=True,
                         idempotent=True)
