@@ -60,14 +60,6 @@ def _values_query(account_id: int, object_type: ObjectType, props: Sequence[str]
     return q
 
 
-def values_at_query(account_id: int, object_type: ObjectType, prop: str, as_of: int,
-                    record_ids: Sequence[int] | None = None) -> Select:  # type: ignore[type-arg]
-    """(record_id, value) of every record that existed at `as_of`; value NULL when the
-    property was empty then. Records created later are left out."""
-    q = _values_query(account_id, object_type, [prop], as_of, record_ids)
-    return q.with_only_columns(q.selected_columns.record_id, q.selected_columns.value)
-
-
 def values_at(conn: Connection, account_id: int, object_type: ObjectType,
               properties: Iterable[str], as_of: int, record_ids: Sequence[int] | None = None,
               ) -> dict[int, dict[str, str | None]]:
