@@ -122,3 +122,20 @@ def run_in_transaction(
                 continue
             raise
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def planner_without(conn: Connection, *methods: str) -> Iterator[None]:
+    """PostgreSQL: plan the statements inside without the given methods (`nestloop`,
+    `seqscan`, ...), for set-based statements over rows too fresh to have statistics, whose
+    right plan is known. Elsewhere, nothing."""
+    if not is_postgres(conn):
+        yield
+        return
+    for m in methods:
+        conn.exec_driver_sql(f"SET LOCAL enable_{m} = off")
+    try:
+        yield
+    finally:
+        for m in methods:
+            conn.exec_driver_sql(f"RESET enable_{m}")

@@ -11,8 +11,7 @@ same rule for one record; a property-based test holds the two together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,7 +43,7 @@ from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
 from stagecoach.store import stays
 from stagecoach.store.bulk import insert_many
-from stagecoach.store.db import is_postgres
+from stagecoach.store.db import is_postgres, planner_without
 from stagecoach.store.ids import reserve, sequence_name
 from stagecoach.store.jsonsql import JsonSql
 from stagecoach.store.schema import blocked_writes, property_history, records, stage_moves
@@ -280,23 +279,11 @@ def _move_statement(values: tuple[str, ...], ot: ObjectType, pg: bool, old: str 
 def _apply_for_type(
     conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet
 ) -> tuple[int, int, int]:
-    pg = is_postgres(conn)
-    if pg:
-        with _hash_joins(conn):
-            return _apply_with(conn, account_id, op_id, ot, now, stages, pg)
-    return _apply_with(conn, account_id, op_id, ot, now, stages, pg)
-
-
-@contextmanager
-def _hash_joins(conn: Connection) -> Iterator[None]:
-    """Both sides of every join here are already restricted to exactly this step's rows
-    (records by primary key, moves by step), so a hash join is linear whatever the
-    statistics; without statistics on fresh rows PostgreSQL's nested loops went quadratic."""
-    conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql("RESET enable_nestloop")
+    # Both sides of every join here are already restricted to exactly this step's rows
+    # (records by primary key, moves by step), so a hash join is linear whatever the
+    # statistics; without statistics on fresh rows PostgreSQL's nested loops went quadratic.
+    with planner_without(conn, "nestloop"):
+        return _apply_with(conn, account_id, op_id, ot, now, stages, is_postgres(conn))
 
 
 def _apply_with(

@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stays import DAY_MS, Stay
+from stagecoach.store.db import planner_without
 from stagecoach.store.schema import property_history, stage_moves, stage_stays
 
 S = stage_stays.c
@@ -95,19 +96,12 @@ def open_entered(conn: Connection, account_id: int, op_id: int, ot: ObjectType, 
     """Open a stay for every non-empty stage version the step wrote at `now` that has none
     yet (new records get their first stage with their insert, not as a staged move)."""
     _, opened = _statements(ot, pg)
-    params = {"acc": account_id, "op": op_id, "now": now}
-    if not pg:
-        conn.execute(opened, params)
-        return
     # The previous entry into the same stage is looked up per new stay. Planned with no
     # statistics on fresh stays, PostgreSQL reads it by scanning the table it is inserting
     # into, once per row (20,000 moves: 2.7 s instead of 0.1 s); the record index is always
     # the right way in.
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    try:
-        conn.execute(opened, params)
-    finally:
-        conn.exec_driver_sql("RESET enable_seqscan")
+    with planner_without(conn, "seqscan"):
+        conn.execute(opened, {"acc": account_id, "op": op_id, "now": now})
 
 
 def derived(account_id: int, ot: ObjectType, first_id: int | None = None,
