@@ -28,7 +28,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
 from stagecoach.services import reports
 from stagecoach.store import stays
-from stagecoach.store.schema import property_history, stage_stays
+from stagecoach.store.schema import property_history, stage_stays, stay_exits
 
 PG_ADMIN = os.environ.get("STAGECOACH_BENCH_PG_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -42,19 +42,23 @@ STATUS_CASE = ("CASE r % 4 WHEN 0 THEN 'NEW' WHEN 1 THEN 'OPEN' WHEN 2 THEN 'IN_
                "ELSE 'CONNECTED' END")
 
 
+# Two runs side by side need their own data sets: STAGECOACH_BENCH_REPORTS_NAME=...
+NAME = os.environ.get("STAGECOACH_BENCH_REPORTS_NAME", "stagecoach_bench_reports")
+
+
 def _fresh_url(db: str) -> str:
     if db == "sqlite":
-        path = os.path.join(tempfile.gettempdir(), "stagecoach-bench-reports.db")
+        path = os.path.join(tempfile.gettempdir(), f"{NAME}.db")
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
         return f"sqlite:///{path}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "stagecoach_bench_reports" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "stagecoach_bench_reports"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{NAME}"'))
     admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/stagecoach_bench_reports"
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{NAME}"
 
 
 def _history_select(pg: bool, account_id: int, n: int) -> str:
@@ -89,7 +93,7 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
                          " WHERE j < :m - 1) ")
         + _history_select(pg, account_id, n)
     )
-    indexes = [*property_history.indexes, *stage_stays.indexes]
+    indexes = [*property_history.indexes, *stage_stays.indexes, *stay_exits.indexes]
     with engine.begin() as conn:
         for ix in indexes:
             ix.drop(conn)
@@ -116,10 +120,9 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
             cur.execute("SET work_mem = '512MB'")
         else:
             cur.execute("BEGIN")
-        rebuild = stage_stays.insert().from_select(
-            stays.COLUMNS, stays.derived(account_id, ObjectType.CONTACT))
-        cur.execute(str(rebuild.compile(dialect=engine.dialect,
-                                        compile_kwargs={"literal_binds": True})))
+        for stmt in stays.derived_inserts(account_id, ObjectType.CONTACT):
+            cur.execute(str(stmt.compile(dialect=engine.dialect,
+                                         compile_kwargs={"literal_binds": True})))
         raw.commit()
         print(f"# derived stays in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     finally:
@@ -129,11 +132,21 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
         for ix in indexes:
             ix.create(conn)
     print(f"# indexed in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    t = time.perf_counter()
+    with engine.begin() as conn:  # each contact's current stage: its open stay's
+        conn.execute(text(
+            "UPDATE records SET lifecyclestage = s.stage, stage_entered_at = s.entered_at"
+            " FROM stage_stays AS s WHERE s.account_id = records.account_id"
+            " AND s.object_type = records.object_type AND s.record_id = records.id"
+            " AND records.account_id = :a AND NOT EXISTS (SELECT 1 FROM stay_exits AS x"
+            " WHERE x.account_id = s.account_id AND x.stay_id = s.id)"), {"a": account_id})
+    print(f"# current stages in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     if pg:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE property_history"))
             conn.execute(text("VACUUM ANALYZE records"))
             conn.execute(text("VACUUM ANALYZE stage_stays"))
+            conn.execute(text("VACUUM ANALYZE stay_exits"))
     else:
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -176,8 +189,8 @@ REPORTS: dict[str, tuple[reports.ReportKind, dict[str, object]]] = {
 
 def _url(db: str) -> str:
     if db == "sqlite":
-        return f"sqlite:///{os.path.join(tempfile.gettempdir(), 'stagecoach-bench-reports.db')}"
-    return PG_ADMIN.rsplit("/", 1)[0] + "/stagecoach_bench_reports"
+        return f"sqlite:///{os.path.join(tempfile.gettempdir(), f'{NAME}.db')}"
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{NAME}"
 
 
 def run_db(db: str, n: int, m: int, repeat: int, only: list[str] | None,

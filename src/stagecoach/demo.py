@@ -151,7 +151,8 @@ def _progress_contacts(ctx: Ctx, st: _State) -> None:
     if not st.contacts:
         return
     sample = rng.sample(st.contacts, min(len(st.contacts), 12))
-    current = {rid: row.stage for rid, row in _load(ctx, C, sample).items()}
+    loaded = _load(ctx, C, sample)  # walked in the sample's order, like _deals
+    current = {rid: loaded[rid].stage for rid in sample if rid in loaded}
     scoring, qualifying, status = [], [], []
     for rid, stage in current.items():
         if stage in ("subscriber", None) and rng.random() < 0.35:
@@ -186,8 +187,10 @@ def _deals(ctx: Ctx, st: _State) -> None:
     assert pipeline is not None
     order = [s.id for s in pipeline.stages if not s.is_closed]
     # New deals for a few sales-qualified contacts.
-    sqls = [rid for rid, row in _load(ctx, C, rng.sample(st.contacts, min(len(st.contacts), 40))
-                                      ).items() if row.stage == "salesqualifiedlead"]
+    # In the sample's order, not the database's: the demo is the same whatever the plan.
+    sample = rng.sample(st.contacts, min(len(st.contacts), 40))
+    loaded = _load(ctx, C, sample)
+    sqls = [rid for rid in sample if rid in loaded and loaded[rid].stage == "salesqualifiedlead"]
     for rid in sqls[: rng.randint(0, 3)]:
         contact = _load(ctx, C, [rid])[rid].values
         company = contact.get("associatedcompanyid")

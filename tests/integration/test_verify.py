@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import literal, select, update
 
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.services import demotion
@@ -60,7 +60,7 @@ def test_verify_reports_and_rebuilds_tampered_stays(acct: Acct) -> None:
     from sqlalchemy import delete
 
     from stagecoach.services.verify import STAYS
-    from stagecoach.store.schema import stage_stays
+    from stagecoach.store.schema import stage_stays, stay_exits
 
     cid = acct.contact(stage="lead")
     acct.set_stage(C, cid, "customer")
@@ -69,8 +69,13 @@ def test_verify_reports_and_rebuilds_tampered_stays(acct: Acct) -> None:
     with acct.sc.engine.begin() as conn:
         conn.execute(delete(stage_stays).where(S.account_id == acct.id, S.record_id == cid,
                                                S.stage == "customer"))
-        conn.execute(update(stage_stays).where(S.account_id == acct.id, S.record_id == other)
-                     .values(exited_at=5, duration_ms=1))
+        # An exit for a stay that is still open.
+        conn.execute(stay_exits.insert().from_select(
+            ["account_id", "stay_id", "object_type", "record_id", "stage", "entered_at",
+             "exited_at", "duration_ms"],
+            select(S.account_id, S.id, S.object_type, S.record_id, S.stage, S.entered_at,
+                   S.entered_at + 5, literal(5))
+            .where(S.account_id == acct.id, S.record_id == other)))
     found = [d for d in _diffs(acct) if d.property == STAYS]
     assert sorted(d.record_id for d in found) == sorted([cid, other])
     lead_only = next(d for d in found if d.record_id == cid)

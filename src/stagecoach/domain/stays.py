@@ -7,7 +7,7 @@ knows when the record last entered the same stage before (`prev_same_at`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 DAY_MS = 86_400_000
@@ -48,3 +48,11 @@ def from_versions(versions: Iterable[StageVersion]) -> list[Stay]:
                         None if exited is None else exited - v.ts, last_entry.get(key)))
         last_entry[key] = v.ts
     return out
+
+
+def current_entry(stays: Sequence[Stay]) -> int | None:
+    """When a record entered its current stage: its open stay's entry, if it has one (the
+    last of its stays, in order)."""
+    if stays and stays[-1].exited_at is None:
+        return stays[-1].entered_at
+    return None

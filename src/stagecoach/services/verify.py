@@ -28,6 +28,7 @@ from stagecoach.store import stays as stays_store
 
 CHUNK = 2000
 STAYS = "stage stays"  # the Difference.property of a record whose stays differ
+ENTERED = "stage_entered_at"  # ... and of one whose current stage's entry time differs
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _chunk(conn: Any, account_id: int, ot: ObjectType, after: int, order_at: Ord
             diffs.extend(found)
             kept = {k: v for k, v in props.items() if not store.is_derived(k)}
             repairs.append((row.id, stage, {**kept, **derived}))
-    stay_diffs = _stay_differences(conn, account_id, ot, rows[0].id, rows[-1].id, versions)
+    stay_diffs = _stay_differences(conn, account_id, ot, rows, versions)
     diffs.extend(stay_diffs)
     if fix:
         store.repair(conn, account_id, ot, repairs)
@@ -98,20 +99,27 @@ def _chunk(conn: Any, account_id: int, ot: ObjectType, after: int, order_at: Ord
     return diffs, rows[-1].id, len(rows)
 
 
-def _stay_differences(conn: Any, account_id: int, ot: ObjectType, first: int, last: int,
+def _stay_differences(conn: Any, account_id: int, ot: ObjectType, rows: Sequence[Any],
                       versions: Sequence[Any]) -> list[Difference]:
+    """Stored stays, and each record's entry into its current stage, against history."""
     expected = sd.from_versions(
         sd.StageVersion(int(v.record_id), int(v.id), v.value, int(v.ts))
         for v in versions if v.property == "lifecyclestage")
-    stored = stays_store.for_records(conn, account_id, ot, first, last)
+    stored = stays_store.for_records(conn, account_id, ot, rows[0].id, rows[-1].id)
     want = {rid: list(g) for rid, g in groupby(expected, key=lambda s: s.record_id)}
     have = {rid: list(g) for rid, g in groupby(stored, key=lambda s: s.record_id)}
-    return [
+    out = [
         Difference(account_id, ot, rid, STAYS, _show(have.get(rid, [])),
                    _show(want.get(rid, [])))
         for rid in sorted(set(want) | set(have))
         if have.get(rid, []) != want.get(rid, [])
     ]
+    for row in rows:
+        entered = sd.current_entry(want.get(row.id, []))
+        if row.stage_entered_at != entered:
+            out.append(Difference(account_id, ot, row.id, ENTERED, row.stage_entered_at,
+                                  entered))
+    return out
 
 
 def _show(stays: Sequence[sd.Stay]) -> list[list[Any]]:

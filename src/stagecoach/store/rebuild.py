@@ -35,9 +35,10 @@ def stage_order_versions(conn: Connection, account_id: int) -> list[tuple[int, S
 
 def record_chunk(conn: Connection, account_id: int, object_type: ObjectType, after_id: int,
                  limit: int) -> list[Any]:
-    """(id, lifecyclestage, props) of the next `limit` records after `after_id`."""
+    """(id, lifecyclestage, stage_entered_at, props) of the next `limit` records after
+    `after_id`."""
     return list(conn.execute(
-        select(R.id, R.lifecyclestage, R.props)
+        select(R.id, R.lifecyclestage, R.stage_entered_at, R.props)
         .where(R.account_id == account_id, R.object_type == int(object_type),
                R.id > after_id)
         .order_by(R.id).limit(limit)

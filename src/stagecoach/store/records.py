@@ -179,6 +179,8 @@ def insert(
             "lifecyclestage": values.pop("lifecyclestage", None),
             "props": {},
         }
+        # The first stage's version is written at creation (store/stays.open_entered).
+        item["stage_entered_at"] = r["created_at"] if item["lifecyclestage"] else None
         for name in HOT_COLUMNS:
             item[name] = values.pop(name, None)
         item["props"] = values

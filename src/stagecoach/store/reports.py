@@ -1,11 +1,12 @@
-"""Lifecycle reports computed in the database (rules 45-47), from `stage_stays`: the exact
-pre-aggregate of the `lifecyclestage` history that store/stays.py keeps beside it.
+"""Lifecycle reports computed in the database (rules 45-47), from `stage_stays` and
+`stay_exits`: the exact pre-aggregate of the `lifecyclestage` history that store/stays.py
+keeps beside it.
 
 Every report is a constant number of statements whatever the number of records; Python
 only sees aggregates (one row per stage, breakdown value and, for stage changes, day).
 
 An *entry* into stage s is a stay of s (a non-empty `lifecyclestage` version; a clear
-enters nothing). A stay runs to the record's next stage version (`exited_at`). `asOf`
+enters nothing). A stay runs to the record's next stage version (its exit). `asOf`
 drops every entry after it (a stay that ended after it is open then), records created
 after it and records archived by then; the breakdown property and filterGroups use current
 values.
@@ -13,7 +14,7 @@ values.
 What makes the reports cheap: each stay knows the record's previous entry into the same
 stage (`prev_same_at`), so "the records that entered s in the range" are counted as the
 entries whose previous one is before the range, without DISTINCT or GROUP BY record; and
-stays are indexed by length, so exact percentiles are read at their rank in index order
+exits are indexed by length, so exact percentiles are read at their rank in index order
 instead of sorting every stay.
 """
 
@@ -41,9 +42,10 @@ from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.reports import DAY_MS, MEDIAN, P90, FunnelMode, ReportParams
 from stagecoach.store.db import is_postgres
 from stagecoach.store.filters import compile_groups, property_value
-from stagecoach.store.schema import records, stage_stays
+from stagecoach.store.schema import records, stage_stays, stay_exits
 
 S = stage_stays.c
+X = stay_exits.c
 R = records.c
 Key = tuple[str | None, int]  # (breakdown value, step index)
 
@@ -98,15 +100,15 @@ class _Query:
             return stage_stays.join(self.pop, self.pop.c.record_id == S.record_id)
         return stage_stays
 
-    def scope(self) -> list[ColumnElement[bool]]:
-        """The records in scope, as a restriction on stage_stays alone (a semi-join on the
-        segment, or the anti-join on the few left out)."""
+    def scope(self, record_id: Any = S.record_id) -> list[ColumnElement[bool]]:
+        """The records in scope, as a restriction on stage_stays (or stay_exits) alone (a
+        semi-join on the segment, or the anti-join on the few left out)."""
         if self.joined:
-            return [S.record_id.in_(select(self.pop.c.record_id))]
-        return self.scoped()
+            return [record_id.in_(select(self.pop.c.record_id))]
+        return self.scoped(record_id)
 
-    def scoped(self) -> list[ColumnElement[bool]]:
-        return [S.record_id.not_in(self.excluded)] if self.excludes else []
+    def scoped(self, record_id: Any = S.record_id) -> list[ColumnElement[bool]]:
+        return [record_id.not_in(self.excluded)] if self.excludes else []
 
     def bval(self, source: Any) -> list[ColumnElement[Any]]:
         return [source.c.bval] if self.p.breakdown is not None else []
@@ -307,24 +309,38 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
     at = p.as_of if p.as_of is not None else now
     if p.breakdown is not None:
         return _grouped_times(conn, q, at)
-    done, current = _sizes(conn, q, at)
+    done, current = _sizes(conn, q)
     out_done: StayMap = {}
     out_current: StayMap = {}
     for stage, (n, total) in done.items():
-        med, p90 = _at_ranks(conn, q, stage, _completed(q), S.duration_ms, [S.duration_ms],
-                             n, ascending=True)
+        conds = [*_completed(q), *q.scope(X.record_id), X.stage == stage]
+        med, p90 = _at_ranks(conn, conds, X.duration_ms, [X.duration_ms], n, ascending=True)
         out_done[(None, stage)] = StayStats(n, total, med, p90)
     for stage, (n, total) in current.items():
-        # The youngest stay is the latest entry: ages ascending = entries descending. Open
-        # stays are one range of the duration index (no length, by entry time); as of a
-        # past instant, entries are read from the entry index, whose (day, time) order is
-        # time order.
-        order = ([S.entered_at] if p.as_of is None else [S.entered_day, S.entered_at])
-        latest, _ = _at_ranks(conn, q, stage, _open(q, at), S.entered_at, order, n,
-                              ascending=False, p90=False)
+        # The youngest stay is the latest entry: ages ascending = entries descending.
+        if p.as_of is None:
+            # Now: the records in the stage, by entry, from the stage index alone.
+            conds = [*_in_stage_now(q), R.lifecyclestage == stage]
+            order = [R.stage_entered_at]
+            value = R.stage_entered_at
+        else:
+            # Then: the stays begun and not ended by then, from the entry index, whose
+            # (day, time) order is time order, each probed for its end.
+            conds = [*_open(q), *q.scope(), S.stage == stage]
+            order = [S.entered_day, S.entered_at]
+            value = S.entered_at
+        latest, _ = _at_ranks(conn, conds, value, order, n, ascending=False, p90=False)
         out_current[(None, stage)] = StayStats(
             n, n * at - total, None if latest is None else at - latest, None)
     return out_done, out_current
+
+
+def _exits(q: _Query) -> list[ColumnElement[bool]]:
+    """Every stay ended as of the report's instant."""
+    conds = [X.account_id == q.account_id, X.object_type == int(q.p.object_type)]
+    if q.p.as_of is not None:
+        conds.append(X.exited_at <= q.p.as_of)
+    return conds
 
 
 def _completed(q: _Query) -> list[ColumnElement[bool]]:
@@ -332,45 +348,69 @@ def _completed(q: _Query) -> list[ColumnElement[bool]]:
     range is tested on `entered_at + 0`, which no index can seek: these stays are read
     from the duration index, in length order."""
     p = q.p
-    conds = [S.account_id == q.account_id, S.object_type == int(p.object_type),
-             S.duration_ms.is_not(None)]
-    if p.as_of is not None:
-        conds.append(S.exited_at <= p.as_of)
+    conds = _exits(q)
     if p.start is not None:
-        conds.append(S.entered_at + 0 >= p.start)
+        conds.append(X.entered_at + 0 >= p.start)
     if p.end is not None:
-        conds.append(S.entered_at + 0 <= p.end)
+        conds.append(X.entered_at + 0 <= p.end)
     return conds
 
 
-def _open(q: _Query, at: int) -> list[ColumnElement[bool]]:
-    if q.p.as_of is None:
-        return [*q.stays(), S.duration_ms.is_(None)]
-    return [*q.stays(), or_(S.exited_at.is_(None), S.exited_at > at)]
+def _ended(q: _Query) -> Any:
+    """The stay's end, if it ended as of the report's instant (one probe by key)."""
+    ended = [X.account_id == S.account_id, X.stay_id == S.id]
+    if q.p.as_of is not None:
+        ended.append(X.exited_at <= q.p.as_of)
+    return ended
 
 
-def _sizes(conn: Connection, q: _Query, at: int
+def _open(q: _Query) -> list[ColumnElement[bool]]:
+    return [*q.stays(), ~select(X.stay_id).where(*_ended(q)).exists()]
+
+
+def _in_stage_now(q: _Query) -> list[ColumnElement[bool]]:
+    """The records in scope with a stage now: one open stay each, entered at
+    `stage_entered_at`."""
+    conds = [R.account_id == q.account_id, R.object_type == int(q.p.object_type),
+             R.archived == false(), R.lifecyclestage.is_not(None)]
+    if q.p.filter_groups:
+        conds.append(R.id.in_(select(q.pop.c.record_id)))
+    return conds
+
+
+def _sizes(conn: Connection, q: _Query
            ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
     """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
-    times) of open ones, in one statement."""
+    times) of open ones, in one statement. Open ones now are the records in the stage;
+    as of an instant, every entry by then less every exit by then (an exit repeats its
+    stay's entry time): plain index counts either way."""
     stages = q.p.stages
-    parts = []
-    for is_open, conds, value in ((0, _completed(q), S.duration_ms),
-                                  (1, _open(q, at), S.entered_at)):
-        parts.append(
-            select(literal(is_open).label("open"), S.stage, func.count().label("n"),
-                   func.sum(value).label("total"))
-            .where(*conds, *q.scope(), S.stage.in_(stages))
-            .group_by(S.stage))
-    done: dict[str, tuple[int, int]] = {}
-    current: dict[str, tuple[int, int]] = {}
+    done = ("done", X.stage, _completed(q), X.duration_ms, q.scope(X.record_id))
+    if q.p.as_of is None:
+        sides = [done, ("in", R.lifecyclestage, _in_stage_now(q), R.stage_entered_at, [])]
+    else:
+        sides = [done, ("in", S.stage, q.stays(), S.entered_at, q.scope()),
+                 ("out", X.stage, _exits(q), X.entered_at, q.scope(X.record_id))]
+    parts = [
+        select(literal(kind).label("kind"), stage.label("stage"), func.count().label("n"),
+               func.sum(value).label("total"))
+        .where(*conds, *scope, stage.in_(stages))
+        .group_by(stage)
+        for kind, stage, conds, value, scope in sides
+    ]
+    sizes: dict[str, dict[str, tuple[int, int]]] = {"done": {}, "in": {}, "out": {}}
     for r in conn.execute(union_all(*parts)):
-        (current if r.open else done)[r.stage] = (int(r.n), int(r.total))
-    return done, current
+        sizes[r.kind][r.stage] = (int(r.n), int(r.total))
+    current: dict[str, tuple[int, int]] = {}
+    for stage, (n_in, sum_in) in sizes["in"].items():
+        n_out, sum_out = sizes["out"].get(stage, (0, 0))
+        if n_in > n_out:
+            current[stage] = (n_in - n_out, sum_in - sum_out)
+    return sizes["done"], current
 
 
-def _at_ranks(conn: Connection, q: _Query, stage: str, conds: list[ColumnElement[bool]],
-              value: Any, order: list[Any], n: int, *, ascending: bool, p90: bool = True
+def _at_ranks(conn: Connection, conds: list[ColumnElement[bool]], value: Any,
+              order: list[Any], n: int, *, ascending: bool, p90: bool = True
               ) -> tuple[int | None, int | None]:
     """`value` at the nearest ranks of the median and the 90th percentile among the `n`
     stays, ranked by `order` (an index order): read at their rank walking the index (the
@@ -380,7 +420,7 @@ def _at_ranks(conn: Connection, q: _Query, stage: str, conds: list[ColumnElement
     med_rank, p90_rank = _rank(n, MEDIAN), _rank(n, P90)
     up = [c.asc() for c in order]
     down = [c.desc() for c in order]
-    base = select(value).where(*conds, *q.scope(), S.stage == stage)
+    base = select(value).where(*conds)
     med = base.order_by(*(up if ascending else down)).limit(1).offset(
         med_rank - 1).scalar_subquery()
     if not p90:
@@ -395,15 +435,14 @@ def _grouped_times(conn: Connection, q: _Query, at: int) -> tuple[StayMap, StayM
     """With a breakdown: ranks within each (stage, value) group, by a window over the
     stays (a group's rank cannot be read off an index of every stay)."""
     p = q.p
-    is_open = (S.exited_at.is_(None) if p.as_of is None
-               else or_(S.exited_at.is_(None), S.exited_at > at))
+    is_open = X.stay_id.is_(None)
     stays = (
         select(
             S.stage.label("value"), q.pop.c.bval,
             case((is_open, 1), else_=0).label("open"),
-            case((is_open, literal(at) - S.entered_at), else_=S.duration_ms).label("d"),
+            case((is_open, literal(at) - S.entered_at), else_=X.duration_ms).label("d"),
         )
-        .select_from(q.source())
+        .select_from(q.source().outerjoin(stay_exits, and_(*_ended(q))))
         .where(*q.stays(), S.stage.in_(p.stages),
                or_(is_open, and_(true(), *q.in_range())))
         .cte("stays")

@@ -164,6 +164,10 @@ records = Table(
     Column("email", String(254)),
     Column("domain", String(253)),
     Column("lifecyclestage", String(64)),
+    # When the record entered its current stage (its open stay's entry; NULL without a
+    # stage): derived from history like the stays, so time-in-stage reads how long records
+    # have been in a stage now from the stage index alone.
+    Column("stage_entered_at", BigInteger),
     Column("pipeline", String(64)),
     Column("dealstage", String(64)),
     Column("props", Json, nullable=False),
@@ -183,8 +187,10 @@ records = Table(
     Index("ix_records_archived", "account_id", "object_type", "id",
           sqlite_where=text("archived = 1"), postgresql_where=text("archived")),
     # The web app's index pages: chip counts read only this index (GROUP BY stage), and the
-    # default newest-first page walks the second one without sorting.
-    Index("ix_records_list_stage", "account_id", "object_type", "archived", "lifecyclestage"),
+    # default newest-first page walks the second one without sorting. Time in stage reads
+    # the first alone too: the records in a stage now, by how long they have been there.
+    Index("ix_records_list_stage", "account_id", "object_type", "archived", "lifecyclestage",
+          "stage_entered_at"),
     Index("ix_records_list_created", "account_id", "object_type", "archived", "created_at",
           "id"),
     _to_account(),
@@ -238,13 +244,18 @@ property_history = Table(
 
 # Stays in a lifecycle stage, kept beside the history they are derived from, for reports
 # (store/reports.py): one row per entry into a stage (a non-empty `lifecyclestage`
-# version, whose id it shares), closed by the record's next stage version. Written in the
+# version, whose id it shares), ended by the record's next stage version. Written in the
 # same statement batch as that history (store/stays.py); `stagecoach verify` rebuilds them
 # from history. `prev_same_at` is the record's previous entry into the same stage, so a
 # report can count "records that entered s in a range" without DISTINCT: the entries whose
-# previous one is before the range. `duration_ms` is exited_at - entered_at, indexed so
-# exact percentiles are read in order instead of sorted; `entered_day` lets stage changes
-# count by day in index order.
+# previous one is before the range. `entered_day` lets stage changes count by day in index
+# order.
+#
+# Both tables are insert-only: a stay's end is a row of `stay_exits`, never an update of
+# its entry. Updating the entry would rewrite a row and an entry in every one of its
+# indexes once per moved record (on PostgreSQL an update of an indexed column is never
+# HOT); appending an exit writes one row and two index entries, and the entries keep the
+# columns their indexes hold immutable.
 stage_stays = Table(
     "stage_stays",
     metadata,
@@ -255,26 +266,41 @@ stage_stays = Table(
     Column("stage", String(64), nullable=False),
     Column("entered_at", BigInteger, nullable=False),
     Column("entered_day", Integer, nullable=False),  # UTC day number: entered_at // 1 day
-    Column("exited_at", BigInteger),
-    Column("duration_ms", BigInteger),
     Column("prev_same_at", BigInteger),
     PrimaryKeyConstraint("account_id", "id"),
     # Derived from history, which has no foreign key to records either (see there).
 
-    # A record's stays: closing the open one, the previous entry into a stage, per-record
+    # A record's stays: ending the open one, the previous entry into a stage, per-record
     # funnels (which read this index alone).
     Index("ix_stage_stays_record", "account_id", "object_type", "record_id", "stage",
           "entered_at", "prev_same_at"),
     # Entries into a stage by day and time: funnels and stage changes read this index
     # alone, and count a day's entries as they walk it (no sort, no hash).
     Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_day",
-          "entered_at", "prev_same_at", "exited_at", "record_id"),
+          "entered_at", "prev_same_at", "record_id"),
     # Each record's first entry into each stage: funnels over all time count these alone.
     Index("ix_stage_stays_first", "account_id", "object_type", "stage", "entered_at",
           "record_id", sqlite_where=text("prev_same_at IS NULL"),
           postgresql_where=text("prev_same_at IS NULL")),
-    # Stays of a stage by length (open ones, NULL, together): time-in-stage percentiles.
-    Index("ix_stage_stays_duration", "account_id", "object_type", "stage", "duration_ms",
+)
+
+# The end of a stay (keyed by the stay's id): a stay with no row here is open. It repeats
+# the stay's stage, record and entry so that time in stage reads this table alone.
+stay_exits = Table(
+    "stay_exits",
+    metadata,
+    _account(),
+    Column("stay_id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("stage", String(64), nullable=False),
+    Column("entered_at", BigInteger, nullable=False),
+    Column("exited_at", BigInteger, nullable=False),
+    Column("duration_ms", BigInteger, nullable=False),  # exited_at - entered_at
+    PrimaryKeyConstraint("account_id", "stay_id"),
+    # Completed stays of a stage by length: exact percentiles are read at their rank in
+    # index order instead of sorting every stay.
+    Index("ix_stay_exits_duration", "account_id", "object_type", "stage", "duration_ms",
           "entered_at", "exited_at", "record_id"),
 )
 

@@ -272,6 +272,7 @@ def _move_statement(values: tuple[str, ...], ot: ObjectType, pg: bool, old: str 
         .where(moved_records(ot, pg, literal(new) if new is not None else null()),
                R.lifecyclestage.is_not_distinct_from(old))
         .values(lifecyclestage=new, updated_at=_NOW,
+                stage_entered_at=_NOW if new is not None else null(),
                 props=jsql.patch(R.props, derived_patch(jsql, old, new, _NOW, stages)))
     )
 

@@ -59,16 +59,27 @@ def upgrade() -> None:
     sa.Column('stage', sa.String(length=64), nullable=False),
     sa.Column('entered_at', sa.BigInteger(), nullable=False),
     sa.Column('entered_day', sa.Integer(), nullable=False),
-    sa.Column('exited_at', sa.BigInteger(), nullable=True),
-    sa.Column('duration_ms', sa.BigInteger(), nullable=True),
     sa.Column('prev_same_at', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_stage_stays'))
     )
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
-        batch_op.create_index('ix_stage_stays_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
+        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'record_id'], unique=False)
         batch_op.create_index('ix_stage_stays_first', ['account_id', 'object_type', 'stage', 'entered_at', 'record_id'], unique=False, sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
         batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
+
+    op.create_table('stay_exits',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('stay_id', sa.BigInteger(), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('record_id', sa.BigInteger(), nullable=False),
+    sa.Column('stage', sa.String(length=64), nullable=False),
+    sa.Column('entered_at', sa.BigInteger(), nullable=False),
+    sa.Column('exited_at', sa.BigInteger(), nullable=False),
+    sa.Column('duration_ms', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'stay_id', name=op.f('pk_stay_exits'))
+    )
+    with op.batch_alter_table('stay_exits', schema=None) as batch_op:
+        batch_op.create_index('ix_stay_exits_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
 
     op.create_table('account_settings',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -251,6 +262,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('domain', sa.String(length=253), nullable=True),
     sa.Column('lifecyclestage', sa.String(length=64), nullable=True),
+    sa.Column('stage_entered_at', sa.BigInteger(), nullable=True),
     sa.Column('pipeline', sa.String(length=64), nullable=True),
     sa.Column('dealstage', sa.String(length=64), nullable=True),
     sa.Column('props', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -262,7 +274,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_records_dealstage', ['account_id', 'object_type', 'pipeline', 'dealstage'], unique=False)
         batch_op.create_index('ix_records_domain', ['account_id', 'object_type', 'domain'], unique=False)
         batch_op.create_index('ix_records_list_created', ['account_id', 'object_type', 'archived', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_records_list_stage', ['account_id', 'object_type', 'archived', 'lifecyclestage'], unique=False)
+        batch_op.create_index('ix_records_list_stage', ['account_id', 'object_type', 'archived', 'lifecyclestage', 'stage_entered_at'], unique=False)
         batch_op.create_index('ix_records_updated', ['account_id', 'object_type', 'updated_at'], unique=False)
         batch_op.create_index('ux_records_contact_email', ['account_id', 'email'], unique=True, sqlite_where=sa.text('object_type = 1 AND archived = 0 AND email IS NOT NULL'), postgresql_where=sa.text('object_type = 1 AND NOT archived AND email IS NOT NULL'))
 
@@ -469,11 +481,14 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('account_settings')
+    with op.batch_alter_table('stay_exits', schema=None) as batch_op:
+        batch_op.drop_index('ix_stay_exits_duration')
+
+    op.drop_table('stay_exits')
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.drop_index('ix_stage_stays_record')
         batch_op.drop_index('ix_stage_stays_first', sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
         batch_op.drop_index('ix_stage_stays_entry')
-        batch_op.drop_index('ix_stage_stays_duration')
 
     op.drop_table('stage_stays')
     with op.batch_alter_table('property_history', schema=None) as batch_op:
