@@ -83,3 +83,20 @@ def test_verify_reports_and_rebuilds_tampered_stays(acct: Acct) -> None:
     assert [s[0] for s in lead_only.expected] == ["lead", "customer"]
     assert _diffs(acct, fix=True)
     assert _diffs(acct) == []
+
+
+def test_verify_reports_and_repairs_a_wrong_current_stage_entry_time(acct: Acct) -> None:
+    from stagecoach.services.verify import ENTERED
+
+    cid = acct.contact(stage="lead")
+    acct.set_stage(C, cid, "customer")
+    R = records.c
+    with acct.sc.engine.begin() as conn:
+        entered = conn.execute(select(R.stage_entered_at).where(
+            R.account_id == acct.id, R.id == cid)).scalar_one()
+        conn.execute(update(records).where(R.account_id == acct.id, R.id == cid)
+                     .values(stage_entered_at=entered - 1))
+    found = [d for d in _diffs(acct) if d.property == ENTERED]
+    assert [(d.record_id, d.stored, d.expected) for d in found] == [(cid, entered - 1, entered)]
+    assert _diffs(acct, fix=True)
+    assert _diffs(acct) == []
