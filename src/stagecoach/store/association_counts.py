@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import BigInteger, Connection, Integer, SmallInteger, and_, bindparam, func, select
+from sqlalchemy import Connection
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.objects import ObjectType
-from stagecoach.store.schema import associations, records
-
-A = associations.c
-R = records.c
+from stagecoach.store import driver
+from stagecoach.store.db import is_postgres
 
 
 def counts(conn: Connection, account_id: int, from_type: ObjectType, from_ids: Iterable[int],
@@ -21,22 +20,23 @@ def counts(conn: Connection, account_id: int, from_type: ObjectType, from_ids: I
     ids = sorted(set(from_ids))
     if not ids:
         return {}
-    rows = conn.execute(_COUNTS, {
-        "acc": account_id, "ft": int(from_type), "tt": int(to_type),
-        "unl": atypes.unlabelled(from_type, to_type).id, "ids": ids}).all()
-    found = {r[0]: int(r[1]) for r in rows}
+    found: dict[int, int] = {}
+    unlabelled = atypes.unlabelled(from_type, to_type).id
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i:i + 5000]
+        for rid, n in driver.rows(conn, _counts(len(chunk), is_postgres(conn)),
+                                  (account_id, int(from_type), int(to_type), unlabelled,
+                                   *chunk)):
+            found[rid] = int(n)
     return {i: found.get(i, 0) for i in ids}
 
 
-# Built once (counts run several times per request; building costs more than running).
-_COUNTS = (
-    select(A.from_id, func.count())
-    .join(records, and_(R.account_id == A.account_id, R.object_type == A.to_type,
-                        R.id == A.to_id, R.archived.is_(False)))
-    .where(A.account_id == bindparam("acc", type_=BigInteger),
-           A.from_type == bindparam("ft", type_=SmallInteger),
-           A.to_type == bindparam("tt", type_=SmallInteger),
-           A.type_id == bindparam("unl", type_=Integer),
-           A.from_id.in_(bindparam("ids", expanding=True)))
-    .group_by(A.from_id)
-)
+@lru_cache(maxsize=512)
+def _counts(n: int, pg: bool) -> driver.Sql:
+    # Counts run several times per request: on the driver's cursor (store/driver.py).
+    return driver.Sql(
+        "SELECT a.from_id, count(*) FROM associations a JOIN records r "
+        "ON r.account_id = a.account_id AND r.object_type = a.to_type AND r.id = a.to_id "
+        f"AND {'NOT r.archived' if pg else 'r.archived = 0'} "
+        "WHERE a.account_id = ? AND a.from_type = ? AND a.to_type = ? AND a.type_id = ? "
+        f"AND a.from_id IN ({driver.marks(n)}) GROUP BY a.from_id")
