@@ -190,6 +190,17 @@ def insert(
     insert_many(conn, records, payload)
 
 
+def as_inserted(object_type: ObjectType, row: Mapping[str, Any]) -> RecordRow:
+    """The record `insert` writes for one of its mappings, as `load` would read it back."""
+    values = {k: v for k, v in row["values"].items() if v is not None}
+    created = row["created_at"]
+    values["createdate"] = created
+    values["hs_object_id"] = row["id"]
+    values["lastmodifieddate" if object_type is ObjectType.CONTACT else "hs_lastmodifieddate"] = (
+        created)
+    return RecordRow(object_type, row["id"], created, created, False, None, None, values)
+
+
 @cache
 def _changes_statement(pg: bool) -> driver.Sql:
     # Non-hot properties go through a JSON merge patch (a null in it clears the key).
