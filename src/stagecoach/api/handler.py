@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from stagecoach.api import auth, unit, wire
 from stagecoach.api.errors import ApiError
-from stagecoach.domain.errors import Conflict
+from stagecoach.domain.errors import Conflict, DomainError
 from stagecoach.services.accounts import Principal
 from stagecoach.services.context import Ctx
 from stagecoach.store import idempotency
@@ -60,12 +60,25 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
 
     def work() -> Reply:
         wire.check_url(request)
-        who = auth.require(request, *scopes)
-        body = wire.parse_json(raw) if with_body else None
+        try:
+            return attempt(presume=True)
+        except auth.Stale:
+            # The remembered token was revoked or changed: authenticate it afresh.
+            return attempt(presume=False)
+
+    def attempt(presume: bool) -> Reply:
+        try:
+            who = auth.require(request, *scopes, presume=presume)
+            body = wire.parse_json(raw) if with_body else None
+            key = request.headers.get("idempotency-key") if idempotent else None
+            if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
+                raise ApiError(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} "
+                                    "characters")
+        except (ApiError, DomainError):
+            # Nothing about the request is answered to a token that no longer holds.
+            auth.confirm(request)
+            raise
         call = Call(request, who, body)
-        key = request.headers.get("idempotency-key") if idempotent else None
-        if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
-            raise ApiError(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
         digest = "" if key is None else hashlib.sha256(
             request.method.encode() + b" " + request.url.path.encode() + b"?"
             + str(request.url.query).encode() + b"\n" + raw).hexdigest()

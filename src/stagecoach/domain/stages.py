@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from stagecoach.domain.errors import ValidationError
 
@@ -50,7 +51,15 @@ class StageSet:
         return len(self.stages)
 
     def __contains__(self, value: object) -> bool:
-        return any(s.value == value for s in self.stages)
+        return isinstance(value, str) and value in self._positions
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        # Looked up for every stage value written and read: a dict, not a scan.
+        out: dict[str, int] = {}
+        for i, s in enumerate(self.stages):
+            out.setdefault(s.value, i)
+        return out
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -68,12 +77,9 @@ class StageSet:
         """Position of a stage; an empty value is below every stage."""
         if value is None or value == "":
             return -1
-        for i, s in enumerate(self.stages):
-            if s.value == value:
-                return i
         # A value that is no longer in the set (e.g. written before a delete) sorts lowest
         # among real stages so that any forward write can repair it.
-        return -1
+        return self._positions.get(value, -1)
 
     def is_forward(self, current: str | None, target: str) -> bool:
         return self.ord(target) > self.ord(current)

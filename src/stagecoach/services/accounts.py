@@ -70,6 +70,11 @@ def authenticate_token(conn: Connection, token: str) -> Principal | None:
     return Principal(account_id, frozenset(scopes), token_id=token_id)
 
 
+def live_token_scopes(conn: Connection, account_id: int, token_id: int) -> list[str] | None:
+    """A token's scopes by id while it is not revoked (None once it is)."""
+    return store.live_token_scopes(conn, account_id, token_id)
+
+
 def only_account(conn: Connection) -> int:
     """The account of a single-account database; an error naming the choice otherwise."""
     ids = store.account_ids(conn, limit=2)

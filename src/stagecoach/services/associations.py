@@ -135,8 +135,9 @@ def recount(ctx: Ctx, touched: Sequence[tuple[ObjectType, int]]) -> None:
         if not ids:
             continue
         per_record: dict[int, dict[str, str | None]] = {i: {} for i in ids}
+        found = counts(ctx.conn, ctx.account_id, ot, ids, [partner for _, partner in props])
         for name, partner in props:
-            for rid, n in counts(ctx.conn, ctx.account_id, ot, ids, partner).items():
+            for rid, n in found[partner].items():
                 per_record[rid][name] = str(n)
         writes.write(ctx, ot, [writes.ItemWrite(rid, p) for rid, p in per_record.items()],
                      calculated, WriteOptions(system=True))

@@ -48,6 +48,7 @@ def settle(ctx: Ctx, first_op: int, *, changed: Iterable[str] | None = None) -> 
 
 
 def _run(ctx: Ctx, op: int, intent: rules.Intent) -> int | None:
+    ctx.reactions += 1
     if isinstance(intent, rules.StampCloseDate):
         return _stamp_close_dates(ctx, op, intent)
     new_op = ctx.new_op()

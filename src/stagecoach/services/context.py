@@ -23,6 +23,9 @@ class Ctx:
     now: int
     ops: list[int] = field(default_factory=list)
     _spare_ops: list[int] = field(default_factory=list)
+    # Automation reactions run so far in this unit (services/automation.py): a use case
+    # that knows what it wrote knows it is still so when none ran since.
+    reactions: int = 0
 
     @classmethod
     def load(cls, conn: Connection, account_id: int, now: int) -> Ctx:

@@ -108,7 +108,8 @@ def plan(ctx: Ctx, object_type: ObjectType, wanted: Sequence[tuple[int, Sequence
 
 def write(ctx: Ctx, op: int, links: NewLinks) -> None:
     """The association rows of the new records (already inserted), in the creating step,
-    then the association counts of the existing records they joined."""
+    then the association counts of the existing records they joined. Only the general path
+    (`links.general`) writes to the new records themselves."""
     store.add_new(ctx.conn, ctx.account_id, list(links.fresh.items()), ctx.now, op)
     for source, requests in links.general.items():
         associate(ctx, requests, source, op=op)

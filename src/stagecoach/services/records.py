@@ -68,12 +68,14 @@ def create(
         for rid, (i, _, plan) in zip(new_ids, planned, strict=True)
     ])
     stages = _initial_stages(ctx, object_type, inputs, planned, source)
-    records.insert(ctx.conn, ctx.account_id, object_type, [
+    inserted = [
         {"id": rid, "created_at": ctx.now,
          "values": {**{k: v for k, v in plan.changes.items() if v is not None},
                     **(stage.values if stage else {}), **links.values.get(rid, {})}}
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
-    ])
+    ]
+    records.insert(ctx.conn, ctx.account_id, object_type, inserted)
+    reactions = ctx.reactions
     history.append(ctx.conn, ctx.account_id, [
         version
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
@@ -91,9 +93,15 @@ def create(
         stays.open_entered(ctx.conn, ctx.account_id, op, object_type, ctx.now,
                            is_postgres(ctx.conn))
     new_associations.write(ctx, op, links)
-    for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
-        results[i] = ItemResult(rid, None, plan.ignored)
     automation.settle(ctx, op)
+    # The new rows are as inserted unless something after the insert may have written to
+    # them: an association taking the general path, or any automation reaction.
+    mine = set(new_ids)
+    as_inserted = (not links.general and ctx.reactions == reactions
+                   and not any(t is object_type and p in mine for t, p in links.partners))
+    for rid, (i, _, plan), row in zip(new_ids, planned, inserted, strict=True):
+        results[i] = ItemResult(rid, None, plan.ignored,
+                                records.as_inserted(object_type, row) if as_inserted else None)
     return [r if r is not None else ItemResult(None) for r in results]
 
 

@@ -32,6 +32,8 @@ class ItemResult:
     record_id: int | None
     error: DomainError | None = None
     ignored: list[str] = field(default_factory=list)
+    # The record as the unit leaves it, when the use case knows it without reading it back.
+    row: RecordRow | None = None
 
 
 def rounds(items: Sequence[ItemWrite]) -> list[list[int]]:

@@ -11,7 +11,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import DEFAULT_LEAD_STATUSES
 from stagecoach.domain.settings import AutomationSettings
 from stagecoach.domain.stages import StageSet
-from stagecoach.store import catalog_version, ids
+from stagecoach.store import catalog_version, driver, ids
 from stagecoach.store.schema import (
     account_settings,
     accounts,
@@ -101,6 +101,16 @@ def find_token(conn: Connection, account_id: int, token_hash: str) -> tuple[int,
             api_tokens.c.revoked_at.is_(None))
     ).first()
     return (row.id, row.scopes.split()) if row else None
+
+
+_LIVE_SCOPES = driver.Sql(
+    "SELECT scopes FROM api_tokens WHERE account_id = ? AND id = ? AND revoked_at IS NULL")
+
+
+def live_token_scopes(conn: Connection, account_id: int, token_id: int) -> list[str] | None:
+    """The scopes of a token that is not revoked (None: revoked or gone), by its id."""
+    row = driver.first(conn, _LIVE_SCOPES, (account_id, token_id))
+    return row[0].split() if row else None
 
 
 def revoke_token(conn: Connection, account_id: int, token_id: int, now: int) -> None:

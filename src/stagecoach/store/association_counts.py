@@ -2,41 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from sqlalchemy import BigInteger, Connection, Integer, SmallInteger, and_, bindparam, func, select
+from sqlalchemy import Connection
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.objects import ObjectType
-from stagecoach.store.schema import associations, records
-
-A = associations.c
-R = records.c
+from stagecoach.store import driver
+from stagecoach.store.db import is_postgres
 
 
 def counts(conn: Connection, account_id: int, from_type: ObjectType, from_ids: Iterable[int],
-           to_type: ObjectType) -> dict[int, int]:
-    """Live associated records of `to_type` per record (every association carries the
-    unlabelled type, so counting it counts each partner once)."""
+           to_types: Sequence[ObjectType]) -> dict[ObjectType, dict[int, int]]:
+    """Live associated records of each of `to_types` per record, in one statement (every
+    association carries the unlabelled type, so counting it counts each partner once)."""
     ids = sorted(set(from_ids))
-    if not ids:
-        return {}
-    rows = conn.execute(_COUNTS, {
-        "acc": account_id, "ft": int(from_type), "tt": int(to_type),
-        "unl": atypes.unlabelled(from_type, to_type).id, "ids": ids}).all()
-    found = {r[0]: int(r[1]) for r in rows}
-    return {i: found.get(i, 0) for i in ids}
+    found: dict[ObjectType, dict[int, int]] = {t: {} for t in to_types}
+    if not ids or not to_types:
+        return {t: {i: 0 for i in ids} for t in to_types}
+    unlabelled = [atypes.unlabelled(from_type, t).id for t in to_types]
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i:i + 5000]
+        sql = _counts(len(chunk), len(to_types), is_postgres(conn))
+        for rid, to_type, n in driver.rows(conn, sql, (
+                account_id, int(from_type), *(int(t) for t in to_types), *unlabelled,
+                *chunk)):
+            found[ObjectType(to_type)][rid] = int(n)
+    return {t: {i: found[t].get(i, 0) for i in ids} for t in to_types}
 
 
-# Built once (counts run several times per request; building costs more than running).
-_COUNTS = (
-    select(A.from_id, func.count())
-    .join(records, and_(R.account_id == A.account_id, R.object_type == A.to_type,
-                        R.id == A.to_id, R.archived.is_(False)))
-    .where(A.account_id == bindparam("acc", type_=BigInteger),
-           A.from_type == bindparam("ft", type_=SmallInteger),
-           A.to_type == bindparam("tt", type_=SmallInteger),
-           A.type_id == bindparam("unl", type_=Integer),
-           A.from_id.in_(bindparam("ids", expanding=True)))
-    .group_by(A.from_id)
-)
+@lru_cache(maxsize=512)
+def _counts(n: int, types: int, pg: bool) -> driver.Sql:
+    # Counts run several times per request: on the driver's cursor (store/driver.py).
+    return driver.Sql(
+        "SELECT a.from_id, a.to_type, count(*) FROM associations a JOIN records r "
+        "ON r.account_id = a.account_id AND r.object_type = a.to_type AND r.id = a.to_id "
+        f"AND {'NOT r.archived' if pg else 'r.archived = 0'} "
+        f"WHERE a.account_id = ? AND a.from_type = ? AND a.to_type IN ({driver.marks(types)}) "
+        f"AND a.type_id IN ({driver.marks(types)}) AND a.from_id IN ({driver.marks(n)}) "
+        "GROUP BY a.from_id, a.to_type")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.types import JSON
 
+from stagecoach.store import driver
 from stagecoach.store.db import is_postgres
 
 # Below this many rows COPY's set-up costs more than it saves.
@@ -35,8 +37,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     pg = is_postgres(conn)
     if pg and not ignore_conflicts and len(data) >= COPY_MIN_ROWS:
         statement = f'COPY "{table.name}" ({names}) FROM STDIN'
-        driver = conn.connection.driver_connection
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
+        dbapi = conn.connection.driver_connection
+        with dbapi.cursor() as cursor:  # type: ignore[union-attr]
             # COPY bypasses SQLAlchemy's execute; tell its statement listeners (logging,
             # statement counts) that one statement runs, as an INSERT would.
             if conn.dispatch.before_cursor_execute:
@@ -45,11 +47,14 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
                 for row in data:
                     copy.write_row(row)
         return
-    mark = "%s" if pg else "?"
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(cols))})'
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
-    conn.exec_driver_sql(sql, data)
+    driver.executemany(conn, _insert_statement(table.name, names, len(cols), ignore_conflicts),
+                       data)
+
+
+@lru_cache(maxsize=128)
+def _insert_statement(table: str, names: str, n: int, ignore_conflicts: bool) -> driver.Sql:
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({driver.marks(n)})'
+    return driver.Sql(sql + " ON CONFLICT DO NOTHING" if ignore_conflicts else sql)
 
 
 def _dump_json(row: tuple[Any, ...], json_cols: Sequence[int]) -> tuple[Any, ...]:

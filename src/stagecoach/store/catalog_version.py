@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Connection, and_, select, text
+from sqlalchemy import Connection, text
 
 from stagecoach.domain.errors import NotFound
-from stagecoach.store.schema import accounts, id_counters
+from stagecoach.store import driver
 
 KIND = "catalog"
 
@@ -32,17 +32,17 @@ def changed(conn: Connection, account_id: int) -> None:
     conn.execute(_BUMP, {"a": account_id, "k": KIND, "v": 1 + secrets.randbits(62)})
 
 
-_STAMP = (
-    select(accounts.c.created_at, id_counters.c.next_value)
-    .select_from(accounts.outerjoin(id_counters, and_(
-        id_counters.c.account_id == accounts.c.account_id, id_counters.c.kind == KIND)))
-)
+# Every unit of work starts with it: run on the driver's cursor (store/driver.py).
+_STAMP = driver.Sql(
+    "SELECT accounts.created_at, id_counters.next_value FROM accounts "
+    "LEFT OUTER JOIN id_counters ON id_counters.account_id = accounts.account_id "
+    f"AND id_counters.kind = '{KIND}' WHERE accounts.account_id = ?")
 
 
 def stamp(conn: Connection, account_id: int) -> tuple[int, int]:
     """(account created_at, catalog version): different whenever the catalog may be (an
     account deleted and created again under the same id has another created_at)."""
-    row = conn.execute(_STAMP.where(accounts.c.account_id == account_id)).first()
+    row = driver.first(conn, _STAMP, (account_id,))
     if row is None:
         raise NotFound(f"Account {account_id} does not exist", code="ACCOUNT_NOT_FOUND")
     return int(row[0]), int(row[1] or 0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection
 
+from stagecoach.store import driver
 from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import SEQUENCE_KINDS
 
@@ -16,19 +17,18 @@ def sequence_name(kind: str) -> str:
     return f"stagecoach_{kind}_seq"
 
 
-# Built once: an id is taken several times per request, and parsing a text() costs more than
-# running it.
-_RESERVE = text(
-    "INSERT INTO id_counters (account_id, kind, next_value) VALUES (:a, :k, :n + 1) "
-    "ON CONFLICT (account_id, kind) DO UPDATE SET next_value = next_value + :n "
+# Run on the driver's cursor (store/driver.py): an id is taken several times per request.
+_RESERVE = driver.Sql(
+    "INSERT INTO id_counters (account_id, kind, next_value) VALUES (?, ?, ?) "
+    "ON CONFLICT (account_id, kind) DO UPDATE SET next_value = id_counters.next_value + ? "
     "RETURNING next_value"
 )
 
 
 @cache
-def _nextval(kind: str) -> TextClause:
-    return text(f"SELECT array(SELECT nextval('{sequence_name(kind)}') "
-                "FROM generate_series(1, :n))")
+def _nextval(kind: str) -> driver.Sql:
+    return driver.Sql(f"SELECT array(SELECT nextval('{sequence_name(kind)}') "
+                      "FROM generate_series(1, ?))")
 
 
 def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
@@ -36,7 +36,7 @@ def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
         return []
     if is_postgres(conn):
         # One array, not n rows: a chunk of an import takes tens of thousands of ids.
-        found = conn.execute(_nextval(kind), {"n": n}).scalar_one()
+        found = driver.first(conn, _nextval(kind), (n,))[0]
         return [int(i) for i in found]
     first = reserve(conn, account_id, kind, n)
     return list(range(first, first + n))
@@ -48,5 +48,5 @@ def take_one(conn: Connection, account_id: int, kind: str) -> int:
 
 def reserve(conn: Connection, account_id: int, kind: str, n: int) -> int:
     """Reserve n consecutive ids and return the first."""
-    top = conn.execute(_RESERVE, {"a": account_id, "k": kind, "n": n}).scalar_one()
+    top = driver.first(conn, _RESERVE, (account_id, kind, n + 1, n))[0]
     return int(top) - n

@@ -16,7 +16,6 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    text,
 )
 from sqlalchemy.orm import aliased
 
@@ -33,6 +32,8 @@ from stagecoach.domain.automation import (
 )
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
+from stagecoach.store import driver
+from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import (
     association_history,
     associations,
@@ -58,48 +59,38 @@ _NEW_OP: Any = bindparam("new_op", type_=BigInteger)
 _TARGET: Any = bindparam("target", type_=String)
 _IDS: Any = bindparam("stage_ids", expanding=True)
 
-_SUMMARY_PROPS = (
-    select(H.object_type, H.property, H.value, func.count())
-    .where(H.account_id == _ACC, H.op_id == _OP,
-           H.property.in_(sorted(TRIGGER_PROPERTIES)))
-    .group_by(H.object_type, H.property, H.value)
-)
-_SUMMARY_ASSOC = (
-    select(AH.from_type, AH.to_type, AH.type_id, AH.action, func.count())
-    .where(AH.account_id == _ACC, AH.op_id == _OP)
-    .group_by(AH.from_type, AH.to_type, AH.type_id, AH.action)
-)
-# The same on SQLite, naming the op index: without statistics SQLite would rather read the
-# account's whole history through an index that matches the GROUP BY, a cost that grows
-# with every write (quadratic over a large import). SQLAlchemy renders no SQLite hints.
-_SUMMARY_PROPS_SQLITE = text(
-    "SELECT object_type, property, value, count(*) FROM property_history "
-    "INDEXED BY ix_history_op WHERE account_id = :acc AND op_id = :op "
-    "AND property IN ('lifecyclestage', 'dealstage') GROUP BY object_type, property, value")
-_SUMMARY_ASSOC_SQLITE = text(
-    "SELECT from_type, to_type, type_id, action, count(*) FROM association_history "
-    "INDEXED BY ix_association_history_op WHERE account_id = :acc AND op_id = :op "
-    "GROUP BY from_type, to_type, type_id, action")
+# Every write step is summarized: on the driver's cursor (store/driver.py). On SQLite the
+# op index is named: without statistics SQLite would rather read the account's whole
+# history through an index that matches the GROUP BY, a cost that grows with every write
+# (quadratic over a large import).
+_TRIGGERS = ", ".join(f"'{p}'" for p in sorted(TRIGGER_PROPERTIES))
+_SUMMARY_PROPS = {
+    pg: driver.Sql(
+        f"SELECT object_type, property, value, count(*) FROM property_history"
+        f"{'' if pg else ' INDEXED BY ix_history_op'} WHERE account_id = ? AND op_id = ? "
+        f"AND property IN ({_TRIGGERS}) GROUP BY object_type, property, value")
+    for pg in (False, True)}
+_SUMMARY_ASSOC = {
+    pg: driver.Sql(
+        f"SELECT from_type, to_type, type_id, action, count(*) FROM association_history"
+        f"{'' if pg else ' INDEXED BY ix_association_history_op'} WHERE account_id = ? "
+        "AND op_id = ? GROUP BY from_type, to_type, type_id, action")
+    for pg in (False, True)}
+_ANY_ASSOC = driver.Sql(
+    "SELECT id FROM association_history WHERE account_id = ? AND op_id = ? LIMIT 1")
 
 
 def summarize(conn: Connection, account_id: int, op_id: int) -> StepSummary:
-    params = {"acc": account_id, "op": op_id}
-    lite = conn.dialect.name == "sqlite"
-    props = conn.execute(_SUMMARY_PROPS_SQLITE if lite else _SUMMARY_PROPS, params).all()
-    assoc = conn.execute(_SUMMARY_ASSOC_SQLITE if lite else _SUMMARY_ASSOC, params).all(
-    ) if _has_associations(conn, params) else []
+    params = (account_id, op_id)
+    pg = is_postgres(conn)
+    props = driver.rows(conn, _SUMMARY_PROPS[pg], params)
+    assoc = (driver.rows(conn, _SUMMARY_ASSOC[pg], params)
+             if driver.first(conn, _ANY_ASSOC, params) is not None else [])
     return StepSummary(
         [PropertyChanges(ObjectType(r[0]), r[1], r[2], r[3]) for r in props],
         [AssociationChanges(ObjectType(r[0]), ObjectType(r[1]), r[2], r[3], r[4])
          for r in assoc],
     )
-
-
-_ANY_ASSOC = select(AH.id).where(AH.account_id == _ACC, AH.op_id == _OP).limit(1)
-
-
-def _has_associations(conn: Connection, params: dict[str, int]) -> bool:
-    return conn.execute(_ANY_ASSOC, params).first() is not None
 
 
 def _source_columns() -> list[Any]:

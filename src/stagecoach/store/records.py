@@ -5,24 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
-    Select,
-    SmallInteger,
-    bindparam,
-    func,
-    select,
-    text,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import COLUMN_PROPERTIES
+from stagecoach.store import driver
 from stagecoach.store.bulk import insert_many
 from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import records
@@ -63,6 +57,28 @@ def row_to_record(row: Any) -> RecordRow:
                      row.archived_at, row.merged_into, values)
 
 
+_COLUMNS = tuple(R.keys())
+_AT = {name: i for i, name in enumerate(_COLUMNS)}
+_HOT_AT = tuple((name, _AT[name]) for name in COLUMN_PROPERTIES)
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM records"
+
+
+def tuple_to_record(row: Sequence[Any]) -> RecordRow:
+    """A record from a driver row of every column in table order (store/driver.py)."""
+    values = dict(driver.json_value(row[_AT["props"]]) or {})
+    for name, i in _HOT_AT:
+        v = row[i]
+        if v is not None:
+            values[name] = v
+    ot = ObjectType(row[_AT["object_type"]])
+    rid, created, updated = row[_AT["id"]], row[_AT["created_at"]], row[_AT["updated_at"]]
+    values["createdate"] = created
+    values["hs_object_id"] = rid
+    values["lastmodifieddate" if ot is ObjectType.CONTACT else "hs_lastmodifieddate"] = updated
+    return RecordRow(ot, rid, created, updated, bool(row[_AT["archived"]]),
+                     row[_AT["archived_at"]], row[_AT["merged_into"]], values)
+
+
 def account_scope(account_id: int, object_type: ObjectType) -> ColumnElement[bool]:
     return (R.account_id == account_id) & (R.object_type == int(object_type))
 
@@ -80,32 +96,31 @@ def load(
     if not ids:
         return {}
     out: dict[int, RecordRow] = {}
-    q = _load_statement(include_archived, lock and is_postgres(conn))
+    pg = is_postgres(conn)
     # Chunks keep the parameter count under every driver's limit.
     for i in range(0, len(ids), 5000):
-        for row in conn.execute(q, {"acc": account_id, "ot": int(object_type),
-                                    "ids": ids[i:i + 5000]}):
-            out[row.id] = row_to_record(row)
+        chunk = ids[i:i + 5000]
+        q = _load_statement(len(chunk), include_archived, lock and pg, pg)
+        for row in driver.rows(conn, q, (account_id, int(object_type), *chunk)):
+            rec = tuple_to_record(row)
+            out[rec.id] = rec
     return out
 
 
-@cache
-def _load_statement(include_archived: bool, lock: bool) -> Select[Any]:
-    # Built once per variant: records are loaded several times per request, and building
-    # the statement costs more than running it.
-    q = select(records).where(R.account_id == bindparam("acc", type_=BigInteger),
-                              R.object_type == bindparam("ot", type_=SmallInteger),
-                              R.id.in_(bindparam("ids", expanding=True)))
+@lru_cache(maxsize=512)
+def _load_statement(n: int, include_archived: bool, lock: bool, pg: bool) -> driver.Sql:
+    # Records are loaded several times per request: on the driver's cursor.
+    q = f"{_SELECT} WHERE account_id = ? AND object_type = ? AND id IN ({driver.marks(n)})"
     if not include_archived:
-        q = q.where(R.archived.is_(False))
+        q += " AND NOT archived" if pg else " AND archived = 0"
     if lock:
         # A fixed order (by id) so that concurrent writers cannot deadlock each other.
         # FOR NO KEY UPDATE (the lock an UPDATE of a record takes anyway) does not conflict
         # with the KEY SHARE lock that inserting an association (a foreign key to the
         # record) takes; FOR UPDATE would, and two writers associating contacts with the
         # same company would deadlock upgrading KEY SHARE to UPDATE.
-        q = q.order_by(R.id).with_for_update(key_share=True)
-    return q
+        q += " ORDER BY id FOR NO KEY UPDATE"
+    return driver.Sql(q)
 
 
 def find_by(
@@ -116,27 +131,15 @@ def find_by(
     if not values:
         return {}
     keys = sorted(set(values))
-    q: Any = _find_statement(column, lock and is_postgres(conn))
-    params: dict[str, Any] = {"acc": account_id, "ot": int(object_type), "values": keys}
-    hinted = _sqlite_find_by(object_type, column) if conn.dialect.name == "sqlite" else None
-    if hinted is not None:
-        q, params = hinted, {"acc": account_id, "keys": keys}
+    pg = is_postgres(conn)
     out: dict[str, RecordRow] = {}
-    for row in conn.execute(q, params):
-        rec = row_to_record(row)
-        out.setdefault(getattr(row, column), rec)
+    at = _AT[column]
+    for i in range(0, len(keys), 5000):
+        chunk = keys[i:i + 5000]
+        q = _find_statement(object_type, column, len(chunk), lock and pg, pg)
+        for row in driver.rows(conn, q, (account_id, *chunk)):
+            out.setdefault(row[at], tuple_to_record(row))
     return out
-
-
-@cache
-def _find_statement(column: str, lock: bool) -> Select[Any]:
-    q = select(records).where(R.account_id == bindparam("acc", type_=BigInteger),
-                              R.object_type == bindparam("ot", type_=SmallInteger),
-                              R.archived.is_(False),
-                              R[column].in_(bindparam("values", expanding=True)))
-    if lock:
-        q = q.order_by(R.id).with_for_update(key_share=True)
-    return q
 
 
 # The index each key is found through on SQLite. Without statistics, and given thousands of
@@ -146,17 +149,18 @@ _SQLITE_KEY_INDEX = {(ObjectType.CONTACT, "email"): "ux_records_contact_email",
                      (ObjectType.COMPANY, "domain"): "ix_records_domain"}
 
 
-@cache
-def _sqlite_find_by(object_type: ObjectType, column: str) -> Any:
-    index = _SQLITE_KEY_INDEX.get((object_type, column))
-    if index is None:
-        return None
+@lru_cache(maxsize=512)
+def _find_statement(object_type: ObjectType, column: str, n: int, lock: bool, pg: bool
+                    ) -> driver.Sql:
+    assert column in _AT
+    index = None if pg else _SQLITE_KEY_INDEX.get((object_type, column))
     # Literal type and archived flag: the email index is partial on exactly these.
-    return text(
-        f"SELECT {', '.join(R.keys())} FROM records INDEXED BY {index} "
-        f"WHERE account_id = :acc AND object_type = {int(object_type)} AND archived = 0 "
-        f"AND {column} IN :keys"
-    ).bindparams(bindparam("keys", expanding=True)).columns(*records.c)
+    q = (f"{_SELECT}{f' INDEXED BY {index}' if index else ''} WHERE account_id = ? "
+         f"AND object_type = {int(object_type)} AND {'NOT archived' if pg else 'archived = 0'} "
+         f"AND {column} IN ({driver.marks(n)})")
+    if lock:
+        q += " ORDER BY id FOR NO KEY UPDATE"
+    return driver.Sql(q)
 
 
 def insert(
@@ -188,27 +192,25 @@ def insert(
     insert_many(conn, records, payload)
 
 
+def as_inserted(object_type: ObjectType, row: Mapping[str, Any]) -> RecordRow:
+    """The record `insert` writes for one of its mappings, as `load` would read it back."""
+    values = {k: v for k, v in row["values"].items() if v is not None}
+    created = row["created_at"]
+    values["createdate"] = created
+    values["hs_object_id"] = row["id"]
+    values["lastmodifieddate" if object_type is ObjectType.CONTACT else "hs_lastmodifieddate"] = (
+        created)
+    return RecordRow(object_type, row["id"], created, created, False, None, None, values)
+
+
 @cache
-def _changes_statement(pg: bool) -> Any:
-    patch_param: Any = bindparam("p_patch")
-    patched = (
-        func.jsonb_strip_nulls(R.props.op("||")(func.cast(patch_param, R.props.type)))
-        if pg
-        else func.json_patch(R.props, patch_param)
-    )
-    return (
-        update(records)
-        .where(
-            R.account_id == bindparam("p_account"),
-            R.object_type == bindparam("p_type"),
-            R.id == bindparam("p_id"),
-        )
-        .values(
-            updated_at=bindparam("p_now"),
-            props=patched,
-            **{name: bindparam(f"p_{name}") for name in HOT_COLUMNS},
-        )
-    )
+def _changes_statement(pg: bool) -> driver.Sql:
+    # Non-hot properties go through a JSON merge patch (a null in it clears the key).
+    patched = ("jsonb_strip_nulls(props || CAST(? AS JSONB))" if pg
+               else "json_patch(props, ?)")
+    hot = "".join(f", {name} = ?" for name in HOT_COLUMNS)
+    return driver.Sql(f"UPDATE records SET updated_at = ?{hot}, props = {patched} "
+                      "WHERE account_id = ? AND object_type = ? AND id = ?")
 
 
 def apply_changes(
@@ -225,22 +227,17 @@ def apply_changes(
     """
     if not changes:
         return
-    pg = is_postgres(conn)
-    stmt = _changes_statement(pg)
+    stmt = _changes_statement(is_postgres(conn))
+    ot = int(object_type)
     params = []
     for row, change in changes:
         patch = {k: v for k, v in change.items() if k not in COLUMN_PROPERTIES}
-        item: dict[str, Any] = {
-            "p_account": account_id,
-            "p_type": int(object_type),
-            "p_id": row.id,
-            "p_now": now,
-            "p_patch": json.dumps(patch),
-        }
-        for name in HOT_COLUMNS:
-            item[f"p_{name}"] = change[name] if name in change else row.values.get(name)
-        params.append(item)
-    conn.execute(stmt, params)
+        params.append((
+            now,
+            *(change[name] if name in change else row.values.get(name) for name in HOT_COLUMNS),
+            json.dumps(patch), account_id, ot, row.id,
+        ))
+    driver.executemany(conn, stmt, params)
 
 
 def touch(conn: Connection, account_id: int, object_type: ObjectType, ids: Sequence[int],

@@ -101,9 +101,10 @@ async def create_object(object_type: str, request: Request) -> Response:
         if result.error is not None:
             raise result.error
         assert result.record_id is not None
-        row = record_store.load(ctx.conn, ctx.account_id, ot, [result.record_id])
-        return Reply(201, wire.record_json(ctx.catalog, row[result.record_id],
-                                           wire.write_names(ot, props))).ignored(result.ignored)
+        row = result.row or record_store.load(ctx.conn, ctx.account_id, ot,
+                                              [result.record_id])[result.record_id]
+        return Reply(201, wire.record_json(ctx.catalog, row, wire.write_names(ot, props))
+                     ).ignored(result.ignored)
 
     return await handle(request, (object_scope(ot, True),), run, with_body=True,
                         idempotent=True)

@@ -25,6 +25,7 @@ from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
 from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import records as record_store
+from stagecoach.store.records import RecordRow
 
 router = APIRouter(tags=["objects batch"])
 BATCH = "/crm/v3/objects/{object_type}/batch"
@@ -65,9 +66,12 @@ def batch_reply(ok_status: int, started: int, ctx: Ctx, results: list[dict[str, 
     return Reply(207 if errors else ok_status, body)
 
 
-def _rendered(ctx: Ctx, ot: ObjectType, ids: list[int], names_of: dict[int, list[str]]
-              ) -> dict[int, dict[str, Any]]:
-    rows = record_store.load(ctx.conn, ctx.account_id, ot, ids)
+def _rendered(ctx: Ctx, ot: ObjectType, ids: list[int], names_of: dict[int, list[str]],
+              known: Mapping[int, RecordRow] | None = None) -> dict[int, dict[str, Any]]:
+    """The records' JSON; `known` rows (as the use case left them) are not read again."""
+    known = known or {}
+    rows = {**known, **record_store.load(ctx.conn, ctx.account_id, ot,
+                                         [i for i in ids if i not in known])}
     return {rid: wire.record_json(ctx.catalog, rows[rid], names_of[rid])
             for rid in ids if rid in rows}
 
@@ -79,15 +83,18 @@ def _written_reply(ctx: Ctx, ot: ObjectType, status: int, started: int,
     for an error, what the write did, the properties it sent). A record written by several
     inputs appears once, with every property they sent."""
     names_of: dict[int, list[str]] = {}
+    known: dict[int, RecordRow] = {}
     ignored: list[str] = []
     for i, given_id, r, props in outcomes:
         if r.error is not None or r.record_id is None:
             errors.append(batch_error(r.error or DomainError("Not created"), i, given_id))
             continue
         names_of[r.record_id] = names_of.get(r.record_id, []) + wire.write_names(ot, props)
+        if r.row is not None:
+            known[r.record_id] = r.row
         ignored += r.ignored
     ids = list(names_of)
-    shown = _rendered(ctx, ot, ids, names_of)
+    shown = _rendered(ctx, ot, ids, names_of, known)
     errors.sort(key=lambda e: int(e["context"]["index"][0]))
     return batch_reply(status, started, ctx, [shown[i] for i in ids if i in shown],
                        errors).ignored(ignored)
