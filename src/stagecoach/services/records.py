@@ -20,7 +20,6 @@ from stagecoach.services.context import Ctx
 from stagecoach.services.writes import ItemResult, ItemWrite
 from stagecoach.store import associations as assoc_store
 from stagecoach.store import history, ids, records, stays
-from stagecoach.store.db import is_postgres
 from stagecoach.store.records import RecordRow
 from stagecoach.store.schema import records as records_table
 
@@ -90,8 +89,7 @@ def create(
     ], ctx.now, op)
     if any(stages):
         # Their first stays (what reports read), as stage moves open them for others.
-        stays.open_entered(ctx.conn, ctx.account_id, op, object_type, ctx.now,
-                           is_postgres(ctx.conn))
+        stays.open_first(ctx.conn, ctx.account_id, op, object_type, ctx.now)
     new_associations.write(ctx, op, links)
     automation.settle(ctx, op)
     # The new rows are as inserted unless something after the insert may have written to

@@ -183,7 +183,7 @@ def insert(
             "lifecyclestage": values.pop("lifecyclestage", None),
             "props": {},
         }
-        # The first stage's version is written at creation (store/stays.open_entered).
+        # The first stage's version is written at creation (store/stays.open_first).
         item["stage_entered_at"] = r["created_at"] if item["lifecyclestage"] else None
         for name in HOT_COLUMNS:
             item[name] = values.pop(name, None)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stays import DAY_MS, Stay
+from stagecoach.store import driver
 from stagecoach.store.db import planner_without
 from stagecoach.store.schema import (
     property_history,
@@ -113,13 +114,20 @@ def maintain(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now:
         conn.execute(opened, params)
 
 
-def open_entered(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int,
-                 pg: bool) -> None:
-    """Open a stay for every non-empty stage version the step wrote at `now` (new records
-    get their first stage with their insert, not as a staged move)."""
-    _, opened = _statements(ot, pg)
-    with _by_record_index(conn):
-        conn.execute(opened, {"acc": account_id, "op": op_id, "now": now})
+def open_first(conn: Connection, account_id: int, op_id: int, ot: ObjectType,
+               now: int) -> None:
+    """Open the first stay of every record created with a stage in the step (op) at `now`:
+    new records get their stage with their insert, not as a staged move. A new record has
+    no earlier entry to look up, so this is a plain copy of the step's stage versions, on
+    the driver's cursor (store/driver.py): it runs once per create."""
+    driver.execute(conn, _FIRST_STAYS, (account_id, int(ot), STAGE, now, op_id))
+
+
+_FIRST_STAYS = driver.Sql(
+    "INSERT INTO stage_stays (account_id, id, object_type, record_id, stage, entered_at,"
+    " entered_day, prev_same_at) SELECT account_id, id, object_type, record_id, value, ts,"
+    f" ts / {DAY_MS}, NULL FROM property_history WHERE account_id = ? AND object_type = ?"
+    " AND property = ? AND ts = ? AND op_id = ? AND value IS NOT NULL")
 
 
 def _by_record_index(conn: Connection) -> Any:
