@@ -268,3 +268,67 @@ def test_deleting_a_stage_a_form_or_saved_view_names_is_refused(acct: Acct) -> N
     with pytest.raises(ValidationError) as err:
         acct.in_unit(lambda ctx: stages.delete(ctx, "other"))
     assert [r["kind"] for r in err.value.context["references"]] == ["savedView"]
+
+
+def test_lead_status_defaults_are_the_spec_list_on_contacts_and_companies(acct: Acct) -> None:
+    with acct.ctx_readonly() as ctx:
+        for ot in (C, CO):
+            assert ctx.catalog.definition(ot, "hs_lead_status").option_values() == (
+                "NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED",
+                "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING")
+
+
+def test_lead_status_moves_any_way_from_any_source(acct: Acct) -> None:
+    from stagecoach.domain.sources import Source, SourceType
+
+    cid = acct.contact(hs_lead_status="CONNECTED")
+    for src in (Source(SourceType.IMPORT, "i"), Source(SourceType.WORKFLOWS, "w"),
+                Source(SourceType.FORM, "f")):
+        acct.update(C, cid, {"hs_lead_status": "NEW"}, src)
+        assert acct.values(C, cid)["hs_lead_status"] == "NEW"
+        acct.update(C, cid, {"hs_lead_status": "BAD_TIMING"}, src)
+    assert [r.source_type for r in history(acct, C, cid, "hs_lead_status")][-2:] == [
+        "FORM", "FORM"]
+
+
+def test_a_new_stage_keeps_its_time_in_stage_properties(acct: Acct) -> None:
+    trial = acct.in_unit(lambda ctx: stages.add(ctx, "Trial", position=2)).value
+    cid = acct.contact(stage="lead")
+    acct.set_stage(C, cid, trial)
+    entered = acct.now
+    acct.set_stage(C, cid, "customer")
+    values = acct.values(C, cid)
+    assert values[ld.exited_key(trial)] == acct.now
+    assert values[ld.latest_key(trial)] == values[ld.cumulative_key(trial)] == acct.now - entered
+
+
+def test_a_token_without_the_admin_scope_cannot_change_stages_through_the_api(
+        acct: Acct) -> None:
+    from fastapi.testclient import TestClient
+
+    from stagecoach.api.app import create_app
+    from stagecoach.services import accounts
+    from stagecoach.store import db
+
+    member = db.run_in_transaction(acct.sc.engine, lambda conn: accounts.create_token(
+        conn, acct.id, "member", ["crm.objects.contacts.write", "crm.schemas.contacts.read"],
+        acct.now))
+    auth = {"Authorization": f"Bearer {member}"}
+    with TestClient(create_app(acct.sc)) as client:
+        assert client.get("/lifecycle/v1/stages", headers=auth).status_code == 200
+        refused = [
+            client.post("/lifecycle/v1/stages", headers=auth, json={"label": "Trial"}),
+            client.patch("/lifecycle/v1/stages/lead", headers=auth, json={"label": "X"}),
+            client.patch("/lifecycle/v1/stages/lead", headers=auth, json={"position": 0}),
+            client.delete("/lifecycle/v1/stages/other", headers=auth),
+            client.patch("/crm/v3/properties/contacts/lifecyclestage", headers=auth,
+                         json={"options": [{"label": "Trial", "value": "",
+                                            "displayOrder": 2}]}),
+        ]
+        admin = client.post("/lifecycle/v1/stages", json={"label": "Trial"},
+                            headers={"Authorization": f"Bearer {acct.token}"})
+    assert [r.status_code for r in refused] == [403] * 5
+    assert admin.status_code == 201
+    with acct.ctx_readonly() as ctx:
+        assert [s.label for s in ctx.catalog.stages][:2] == ["Subscriber", "Lead"]
+        assert "other" in ctx.catalog.stages and len(ctx.catalog.stages) == 9

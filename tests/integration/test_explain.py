@@ -67,3 +67,43 @@ def test_explain_of_a_direct_write_is_one_step(acct: Acct) -> None:
     assert API.label is None
     assert out["summary"] == "Lead ← through the API"
     assert out["chain"][0]["sourceId"] == "test-app"
+
+
+def test_every_automated_version_records_the_change_that_caused_it(acct: Acct) -> None:
+    from sqlalchemy import select
+
+    from stagecoach.store.schema import property_history
+
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="subscriber")
+    cid = acct.contact(stage="subscriber")
+    acct.associate(C, cid, CO, co, (1,))
+    did = acct.create(D, {"dealname": "Chain", "dealstage": "appointmentscheduled"},
+                      assoc=[(CO, co, ())])
+    acct.update(D, did, {"dealstage": "closedwon"}, UI)
+    h = property_history.c
+    with acct.ctx_readonly() as ctx:
+        automated = ctx.conn.execute(
+            select(h.source_id, h.property, h.cause_kind, h.cause_id)
+            .where(h.account_id == acct.id, h.source_type == "LIFECYCLE_AUTOMATION")).all()
+    assert {(r.source_id, r.property) for r in automated} >= {
+        ("deal_created", "lifecyclestage"), ("deal_won", "lifecyclestage"),
+        ("deal_won", "closedate"), ("company_sync", "lifecyclestage")}
+    assert all(r.cause_kind in ("property", "association") and r.cause_id is not None
+               for r in automated), automated
+
+
+def test_explain_names_the_old_and_new_value_of_each_triggering_change(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="lead")
+    cid = acct.contact(stage="subscriber")
+    acct.associate(C, cid, CO, co, (1,))
+    did = acct.create(D, {"dealname": "Old new", "dealstage": "appointmentscheduled"},
+                      assoc=[(CO, co, ())])
+    acct.update(D, did, {"dealstage": "closedwon"}, UI)
+    chain = _explain(acct, C, cid)["chain"]
+    assert [(s["objectType"], s["objectId"], s["property"], s["from"], s["to"], s["rule"])
+            for s in chain] == [
+        ("contacts", str(cid), "lifecyclestage", "opportunity", "customer", "company_sync"),
+        ("companies", str(co), "lifecyclestage", "opportunity", "customer", "deal_won"),
+        ("deals", str(did), "dealstage", "appointmentscheduled", "closedwon", None)]

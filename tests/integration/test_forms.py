@@ -153,3 +153,21 @@ def test_form_referring_to_a_stage_is_listed_for_stage_deletion(acct: Acct) -> N
     with acct.ctx_readonly() as ctx:
         assert len(form_store.forms_referring_to_stage(ctx.conn, acct.id, "evangelist")) == 1
         assert form_store.forms_referring_to_stage(ctx.conn, acct.id, "customer") == []
+
+
+def test_a_stage_sent_with_the_submission_wins_over_the_create_setting(acct: Acct) -> None:
+    acct.settings(createDefault={"enabled": True, "stage": "opportunity"})
+    fid = make_form(acct, LEAD_FORM)
+    done = submit(acct, fid, email="sent@example.test", lifecyclestage="subscriber")
+    assert acct.stage(C, done.contact_id) == "subscriber"
+
+
+def test_a_submission_moves_an_existing_contact_forward_to_the_forms_default(acct: Acct
+                                                                            ) -> None:
+    cid = acct.contact(email="up@example.test", stage="lead")
+    fid = make_form(acct, {**NEWSLETTER, "lifecycleStages": [
+        {"objectTypeId": "0-1", "value": "salesqualifiedlead"},
+        {"objectTypeId": "0-2", "value": "lead"}]})
+    done = submit(acct, fid, email="up@example.test")
+    assert (done.contact_id, done.created) == (cid, False)
+    assert acct.stage(C, cid) == "salesqualifiedlead"

@@ -178,3 +178,28 @@ def test_counters_add_up_over_many_chunks(acct: Acct, tmp_path: Path) -> None:
     assert imp.errors == 1000 // 97
     assert imp.created == 1000 - imp.errors
     assert [e.row_number for e in error_rows(acct, imp.id)] == list(range(97, 1001, 97))
+
+
+def test_companies_match_by_record_id_and_move_forward_only(acct: Acct, tmp_path: Path
+                                                            ) -> None:
+    ahead = acct.company(domain="ahead.test", stage="customer")
+    behind = acct.company(domain="behind.test", stage="subscriber")
+    f = write(tmp_path / "c.csv", f"Record ID,name,lifecyclestage\n{ahead},Ahead,lead\n"
+                                  f"{behind},Behind,lead\n")
+    imp = run_import(acct, f, CO)
+    assert (imp.created, imp.updated, imp.errors) == (0, 2, 0)
+    assert (acct.values(CO, ahead)["name"], acct.stage(CO, ahead)) == ("Ahead", "customer")
+    assert (acct.values(CO, behind)["name"], acct.stage(CO, behind)) == ("Behind", "lead")
+
+
+def test_an_unknown_stage_label_of_an_existing_record_is_an_error_row_that_changes_nothing(
+        acct: Acct, tmp_path: Path) -> None:
+    cid = acct.contact(email="kept@example.test", firstname="Kim", stage="lead")
+    f = write(tmp_path / "a.csv", "email,firstname,lifecyclestage\n"
+                                  "kept@example.test,Changed,Champion\n")
+    imp = run_import(acct, f, default_stage="customer")
+    assert (imp.updated, imp.errors) == (0, 1)
+    assert [(e.row_number, e.column_name) for e in error_rows(acct, imp.id)] == [
+        (1, "lifecyclestage")]
+    assert acct.values(C, cid)["firstname"] == "Kim"
+    assert acct.stage(C, cid) == "lead"

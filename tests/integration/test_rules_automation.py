@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stagecoach.domain.sources import Source, SourceType
+from stagecoach.domain.values import ms_to_iso
 from stagecoach.services import records
 from stagecoach.services.records import NewRecord
 from tests.helpers import API, CO, UI, Acct, C, D, stage_history
@@ -272,3 +273,162 @@ def test_contact_created_with_a_primary_company_keeps_it_over_its_email_domain(a
         [res] = records.create(ctx, C, [NewRecord({"email": "a@other.test"},
                                                   [(CO, mine, (1,))])], API)
     assert acct.values(C, res.record_id)["associatedcompanyid"] == mine
+
+
+# Rule 18: the first stage is the first of the current order ------------------------------
+
+def test_web_app_creation_gets_the_first_stage_of_the_current_order(acct: Acct) -> None:
+    from stagecoach.services import stages
+
+    acct.in_unit(lambda ctx: stages.move(ctx, "lead", 0))
+    from_index = acct.create(C, {"email": "first@example.test"}, source=UI)
+    # From another record's page: created already associated with that record.
+    from_record_page = acct.create(CO, {"name": "Made from a contact"}, source=UI,
+                                   assoc=[(C, from_index, ())])
+    assert acct.stage(C, from_index) == "lead"
+    assert acct.stage(CO, from_record_page) == "lead"
+    assert acct.stage(C, acct.create(C, {}, source=API)) is None
+
+
+# Rules 19-20, 22: open, won and lost deals -----------------------------------------------
+
+def test_associating_an_open_deal_later_makes_a_company_an_opportunity(acct: Acct) -> None:
+    co = acct.company(stage="lead")
+    did = deal(acct)
+    acct.associate(D, did, CO, co)
+    assert acct.stage(CO, co) == "opportunity"
+    v = stage_history(acct, CO, co)[0]
+    assert (v.source_type, v.source_id) == ("LIFECYCLE_AUTOMATION", "deal_created")
+
+
+def test_a_company_associated_with_an_already_won_deal_becomes_customer_with_closedate(
+        acct: Acct) -> None:
+    did = deal(acct, "closedwon")
+    won_at = acct.now
+    co = acct.company(stage="lead")
+    acct.tick(2 * DAY)
+    acct.associate(CO, co, D, did)
+    values = acct.values(CO, co)
+    assert values["lifecyclestage"] == "customer"
+    assert values["closedate"] == won_at
+
+
+def test_a_lost_deal_makes_no_opportunity_when_created_or_associated(acct: Acct) -> None:
+    cid = acct.contact(stage="lead")
+    co = acct.company(stage="subscriber")
+    deal(acct, "closedlost", cid)
+    lost = deal(acct, "closedlost")
+    acct.associate(D, lost, CO, co)
+    assert acct.stage(C, cid) == "lead"
+    assert acct.stage(CO, co) == "subscriber"
+    assert "closedate" not in acct.values(C, cid)
+
+
+def test_won_is_stage_data_never_the_stage_name(acct: Acct) -> None:
+    from stagecoach.services import pipelines
+    from stagecoach.services.pipeline_input import StageSpec
+    from stagecoach.services.pipelines import PipelineSpec
+
+    p = acct.in_unit(lambda ctx: pipelines.create(ctx, PipelineSpec("Named", None, [
+        StageSpec(label="Open", metadata={"isClosed": "false", "probability": "0.2"}),
+        StageSpec(label="Closed Won", metadata={"isClosed": "false", "probability": "0.9"}),
+        StageSpec(label="Done", metadata={"isClosed": "true", "probability": "1.0"}),
+    ])))
+    open_, named_won, really_won = (s.id for s in p.stages)
+    cid = acct.contact(stage="lead")
+    did = acct.create(D, {"dealname": "N", "pipeline": p.id, "dealstage": open_},
+                      assoc=[(C, cid, ())])
+    acct.update(D, did, {"dealstage": named_won})
+    assert acct.stage(C, cid) == "opportunity"
+    assert "closedate" not in acct.values(C, cid)
+    acct.update(D, did, {"dealstage": really_won})
+    assert acct.stage(C, cid) == "customer"
+
+
+# Rule 23: any pipeline, contacts and companies -------------------------------------------
+
+def test_pipeline_stage_rule_of_a_custom_pipeline_moves_contacts_and_companies(acct: Acct
+                                                                              ) -> None:
+    from stagecoach.services import pipelines
+    from stagecoach.services.pipeline_input import StageSpec
+    from stagecoach.services.pipelines import PipelineSpec
+
+    p = acct.in_unit(lambda ctx: pipelines.create(ctx, PipelineSpec("Partners", None, [
+        StageSpec(label="Talking", metadata={"isClosed": "false", "probability": "0.1"}),
+        StageSpec(id="vetted", label="Vetted",
+                  metadata={"isClosed": "false", "probability": "0.5"}),
+    ])))
+    acct.settings(dealCreated={"enabled": False}, pipelineStageRules=[
+        {"pipelineId": p.id, "stageId": "vetted", "lifecycleStage": "marketingqualifiedlead"}])
+    cid = acct.contact(stage="subscriber")
+    co = acct.company(stage="lead")
+    did = acct.create(D, {"dealname": "P", "pipeline": p.id, "dealstage": p.stages[0].id},
+                      assoc=[(C, cid, ()), (CO, co, ())])
+    assert (acct.stage(C, cid), acct.stage(CO, co)) == ("subscriber", "lead")
+    acct.update(D, did, {"dealstage": "vetted"})
+    assert (acct.stage(C, cid), acct.stage(CO, co)) == ("marketingqualifiedlead",
+                                                        "marketingqualifiedlead")
+    assert stage_history(acct, CO, co)[0].source_id == "pipeline_stage_rule"
+
+
+# Rule 24: the cascade is one write ------------------------------------------------------
+
+def test_a_deal_won_cascade_is_written_at_the_instant_of_the_deal_move(acct: Acct) -> None:
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="lead")
+    cid = acct.contact(stage="subscriber")
+    acct.associate(C, cid, CO, co, (1,))
+    did = deal(acct, "appointmentscheduled", companies=(co,))
+    acct.update(D, did, {"dealstage": "closedwon"})
+    moved_at = ms_to_iso(acct.now)
+    company_v, contact_v = stage_history(acct, CO, co)[0], stage_history(acct, C, cid)[0]
+    assert (company_v.value, company_v.source_id, company_v.timestamp) == (
+        "customer", "deal_won", moved_at)
+    assert (contact_v.value, contact_v.source_id, contact_v.timestamp) == (
+        "customer", "company_sync", moved_at)
+
+
+# Rule 25: synchronous -------------------------------------------------------------------
+
+def test_automation_effects_are_in_reads_searches_and_reports_when_the_write_returns(
+        acct: Acct) -> None:
+    from stagecoach.domain import search as search_rules
+    from stagecoach.services import reports
+    from stagecoach.store import search as search_store
+
+    acct.settings(syncWithPrimaryCompany=True)
+    co = acct.company(stage="lead")
+    cid = acct.contact(stage="subscriber")
+    acct.associate(C, cid, CO, co, (1,))
+    did = deal(acct, "appointmentscheduled", companies=(co,))
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert acct.stage(C, cid) == "customer"
+    with acct.ctx_readonly() as ctx:
+        req = search_rules.parse({"filterGroups": [{"filters": [
+            {"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"}]}]},
+            C, ctx.catalog.require_definition)
+        rows, total = search_store.search(ctx.conn, ctx.catalog, C, req)
+        in_stage = reports.time_in_stage(ctx, {"stages": "customer"}).stages[0].as_json()
+        funnel = reports.funnel(ctx, {"stages": ["subscriber", "customer"], "mode": "any"})
+    assert [r.id for r in rows] == [cid] and total == 1
+    assert in_stage["currentCount"] == 1
+    assert [s.count for s in funnel.steps] == [1, 1]
+
+
+# Rule 26: a setting never rewrites the past by itself ------------------------------------
+
+def test_changing_settings_moves_no_existing_record(acct: Acct) -> None:
+    acct.settings(dealWon={"enabled": False}, dealCreated={"enabled": False})
+    empty = acct.contact()
+    co = acct.company(stage="customer")
+    follower = acct.contact(stage="lead")
+    acct.associate(C, follower, CO, co, (1,))
+    buyer = acct.contact(stage="lead")
+    deal(acct, "closedwon", buyer)
+    acct.settings(createDefault={"enabled": True, "stage": "subscriber"},
+                  syncWithPrimaryCompany=True, dealWon={"enabled": True, "stage": "customer"},
+                  dealCreated={"enabled": True, "stage": "opportunity"})
+    assert acct.stage(C, empty) is None
+    assert acct.stage(C, follower) == "lead"
+    assert acct.stage(C, buyer) == "lead"
+    assert "closedate" not in acct.values(C, buyer)

@@ -111,3 +111,58 @@ def test_a_migration_write_may_set_became_dates_with_its_source(acct: Acct) -> N
                 WriteOptions(migration=True))
     assert acct.values(C, cid)[ld.became_key("lead")] == 1577836800000
     assert stage_history(acct, C, cid)[0].value == "lead"
+
+
+def test_a_forward_write_after_a_reorder_clears_became_dates_of_stages_now_after_it(
+        acct: Acct) -> None:
+    from stagecoach.services import stages
+
+    cid = acct.contact(stage="subscriber")
+    acct.set_stage(C, cid, "lead")
+    acct.set_stage(C, cid, "opportunity")
+    opportunity_at = acct.now
+    acct.in_unit(lambda ctx: stages.reorder(ctx, [
+        "subscriber", "opportunity", "marketingqualifiedlead", "lead", "salesqualifiedlead",
+        "customer", "evangelist", "other"]))
+    result = acct.set_stage(C, cid, "marketingqualifiedlead", API)  # forward in the new order
+    assert result.ignored == []
+    values = acct.values(C, cid)
+    assert values["lifecyclestage"] == "marketingqualifiedlead"
+    assert values[ld.became_key("marketingqualifiedlead")] == acct.now
+    assert ld.became_key("lead") not in values  # lead now comes after the stage entered
+    assert values[ld.became_key("opportunity")] == opportunity_at
+    assert ld.became_key("subscriber") in values
+
+
+def test_a_demotion_does_not_clear_closedate(acct: Acct) -> None:
+    from stagecoach.services import demotion
+
+    cid = acct.contact(stage="customer", closedate="2024-01-02T03:04:05.000Z")
+    acct.in_unit(lambda ctx: demotion.demote(ctx, C, cid, "lead", "entered too early", UI))
+    values = acct.values(C, cid)
+    assert values["lifecyclestage"] == "lead"
+    assert values["closedate"] == 1704164645000
+
+
+def test_a_became_date_is_stamped_with_the_time_of_the_write_that_enters_the_stage(
+        acct: Acct) -> None:
+    cid = acct.contact()
+    assert not any(k.startswith("hs_lifecyclestage_") for k in acct.values(C, cid))
+    acct.tick(5_000)
+    acct.set_stage(C, cid, "lead")
+    assert acct.values(C, cid)[ld.became_key("lead")] == acct.now
+
+
+def test_a_migration_write_keeps_its_source_on_the_became_date_version(acct: Acct) -> None:
+    from stagecoach.domain.sources import Source, SourceType
+    from stagecoach.services import reads
+
+    migrator = Source(SourceType.API, "legacy-crm-migration")
+    cid = acct.contact(stage="customer")
+    acct.update(C, cid, {ld.became_key("customer"): "2019-05-06T07:08:09.000Z"}, migrator,
+                WriteOptions(migration=True))
+    with acct.ctx_readonly() as ctx:
+        [newest, *_] = reads.history_of(ctx, C, [cid], [ld.became_key("customer")])[cid][
+            ld.became_key("customer")]
+    assert newest.value == "2019-05-06T07:08:09.000Z"
+    assert (newest.source_type, newest.source_id) == ("API", "legacy-crm-migration")

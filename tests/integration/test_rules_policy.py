@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from stagecoach.domain.errors import ValidationError
-from stagecoach.domain.sources import SourceType
+from stagecoach.domain.sources import Source, SourceType
 from tests.helpers import (
     API,
     CO,
     UI,
     Acct,
     C,
+    D,
     blocked_rows,
     source,
     stage_history,
@@ -138,3 +139,98 @@ def test_a_batch_that_sets_then_clears_ends_cleared(acct: Acct) -> None:
     cid = acct.contact(stage="lead")
     write_batch(acct, C, [(cid, {"lifecyclestage": "customer"}), (cid, {"lifecyclestage": ""})])
     assert acct.stage(C, cid) is None
+
+
+# Rule 2: "whatever their other options" -------------------------------------------------
+
+@pytest.mark.parametrize("kind", [SourceType.IMPORT, SourceType.FORM, SourceType.WORKFLOWS])
+def test_intake_and_workflows_stay_forward_only_when_the_api_may_write_backward(
+    acct: Acct, kind: SourceType
+) -> None:
+    acct.settings(apiBackwardWrites="allow")
+    cid = acct.contact(stage="customer")
+    acct.set_stage(C, cid, "lead", source(kind, "x"))
+    assert acct.stage(C, cid) == "customer"
+    assert [b.reason for b in blocked_rows(acct, C, cid)] == ["backward"]
+
+
+# Rule 5 ----------------------------------------------------------------------------------
+
+def test_clearing_moves_a_record_off_the_last_stage(acct: Acct) -> None:
+    cid = acct.contact(stage="other")
+    acct.update(C, cid, {"lifecyclestage": ""}, API)
+    assert acct.stage(C, cid) is None
+    acct.set_stage(C, cid, "lead", API)
+    assert acct.stage(C, cid) == "lead"
+
+
+def test_an_api_write_moves_a_record_off_the_last_stage_only_when_backward_is_allowed(
+    acct: Acct,
+) -> None:
+    cid = acct.contact(stage="other")
+    ignored = acct.set_stage(C, cid, "customer", API)
+    assert ignored.ignored == ["lifecyclestage"]
+    assert acct.stage(C, cid) == "other"
+    assert [b.reason for b in blocked_rows(acct, C, cid)] == ["last_stage"]
+    acct.settings(apiBackwardWrites="allow")
+    acct.set_stage(C, cid, "customer", API)
+    assert acct.stage(C, cid) == "customer"
+
+
+def test_deal_automation_does_not_move_a_record_at_the_last_stage(acct: Acct) -> None:
+    cid = acct.contact(stage="other")
+    co = acct.company(stage="other")
+    did = acct.create(D, {"dealname": "D", "dealstage": "appointmentscheduled"},
+                      assoc=[(C, cid, ()), (CO, co, ())])
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert (acct.stage(C, cid), acct.stage(CO, co)) == ("other", "other")
+    blocked = blocked_rows(acct, C, cid)
+    assert {(b.source_id, b.attempted_value, b.reason) for b in blocked} == {
+        ("deal_created", "opportunity", "last_stage"), ("deal_won", "customer", "last_stage")}
+
+
+def test_the_last_stage_is_the_last_of_the_current_order(acct: Acct) -> None:
+    from stagecoach.services import stages
+
+    at_evangelist = acct.contact(stage="evangelist")
+    at_other = acct.contact(stage="other")
+    acct.in_unit(lambda ctx: stages.move(ctx, "other", 0))
+    acct.set_stage(C, at_evangelist, "customer", source(SourceType.IMPORT))
+    acct.set_stage(C, at_other, "lead", source(SourceType.IMPORT))
+    assert acct.stage(C, at_evangelist) == "evangelist"
+    assert [b.reason for b in blocked_rows(acct, C, at_evangelist)] == ["last_stage"]
+    assert acct.stage(C, at_other) == "lead"  # forward from the first stage now
+
+
+# Rule 6: an automatic write that is refused is logged with its cause --------------------
+
+def test_a_refused_automatic_write_is_logged_with_the_change_that_caused_it(acct: Acct
+                                                                         ) -> None:
+    from stagecoach.services import explain
+
+    cid = acct.contact(stage="customer")
+    did = acct.create(D, {"dealname": "D", "dealstage": "appointmentscheduled"},
+                      assoc=[(C, cid, ())])
+    [row] = blocked_rows(acct, C, cid)
+    assert (row.attempted_value, row.kept_value, row.reason) == ("opportunity", "customer",
+                                                                 "backward")
+    assert (row.source_type, row.source_id) == ("LIFECYCLE_AUTOMATION", "deal_created")
+    assert row.cause_kind is not None and row.cause_id is not None
+    with acct.ctx_readonly() as ctx:
+        listed = explain.explain(ctx, C, cid)["blockedWrites"]
+    assert listed[0]["cause"] == {"kind": row.cause_kind, "id": str(row.cause_id)}
+    assert did
+
+
+# Rule 8: who may clear ------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", [UI, source(SourceType.WORKFLOWS, "wf-clear")],
+                         ids=["web-app", "workflow-clear-property-value"])
+def test_the_web_app_and_a_workflow_clear_action_clear_the_stage(acct: Acct, who: Source
+                                                                 ) -> None:
+    cid = acct.contact(stage="customer")
+    acct.update(C, cid, {"lifecyclestage": ""}, who)
+    assert acct.stage(C, cid) is None
+    newest = stage_history(acct, C, cid)[0]
+    assert (newest.value, newest.source_type) == (None, who.type.value)
+
