@@ -171,3 +171,27 @@ def test_a_submission_moves_an_existing_contact_forward_to_the_forms_default(acc
     done = submit(acct, fid, email="up@example.test")
     assert (done.contact_id, done.created) == (cid, False)
     assert acct.stage(C, cid) == "salesqualifiedlead"
+
+
+FORM_WITH_COMPANY_STAGE = {**LEAD_FORM, "lifecycleStages": [
+    {"objectTypeId": "0-1", "value": "marketingqualifiedlead"},
+    {"objectTypeId": "0-2", "value": "salesqualifiedlead"}]}
+
+
+def test_a_company_the_submission_creates_gets_the_forms_company_stage(acct: Acct) -> None:
+    fid = make_form(acct, FORM_WITH_COMPANY_STAGE)
+    done = submit(acct, fid, email="eve@new-domain.test")
+    company = int(acct.values(C, done.contact_id)["associatedcompanyid"])
+    assert acct.stage(C, done.contact_id) == "marketingqualifiedlead"
+    assert acct.stage(CO, company) == "salesqualifiedlead"
+
+
+def test_the_forms_company_stage_moves_an_existing_primary_company_forward_only(
+        acct: Acct) -> None:
+    behind = acct.company("lead", domain="behind.test")
+    ahead = acct.company("customer", domain="ahead.test")
+    fid = make_form(acct, FORM_WITH_COMPANY_STAGE)
+    submit(acct, fid, email="fay@behind.test")
+    submit(acct, fid, email="gus@ahead.test")
+    assert acct.stage(CO, behind) == "salesqualifiedlead"
+    assert acct.stage(CO, ahead) == "customer"

@@ -9,11 +9,13 @@ from typing import Any
 
 from stagecoach.domain import forms as rules
 from stagecoach.domain.errors import NotFound
+from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.values import ms_to_iso
-from stagecoach.services import intake
+from stagecoach.services import intake, writes
 from stagecoach.services.context import Ctx
 from stagecoach.store import forms as store
+from stagecoach.store import records as record_store
 
 
 def _not_found(form_id: str) -> NotFound:
@@ -74,7 +76,23 @@ def submit(ctx: Ctx, form_id: str, fields: Sequence[tuple[str, str]],
     source = Source(SourceType.FORM, form.id, form.name)
     done = intake.upsert_contact(ctx, plan.properties["email"], plan.properties, plan.stage,
                                  source)
+    if form.company_stage:
+        _stage_company(ctx, done.contact_id, form.company_stage, source)
     sid = store.insert_submission(
         ctx.conn, ctx.account_id, form.id, submitted_at or ctx.now, context.get("pageUri"),
         context.get("pageName"), dict(fields), done.contact_id)
     return SubmitResult(sid, done.contact_id, done.created)
+
+
+def _stage_company(ctx: Ctx, contact_id: int, stage: str, source: Source) -> None:
+    """The form's stage for companies (rule 33) goes to the contact's primary company: the
+    one the submission created (by email domain, rule 27) starts with it; one that existed
+    moves to it forward only, as the contact does."""
+    contact = record_store.load(ctx.conn, ctx.account_id, ObjectType.CONTACT, [contact_id])
+    company = contact[contact_id].values.get("associatedcompanyid") if contact else None
+    if company is None:
+        return
+    result = writes.write(ctx, ObjectType.COMPANY,
+                          [writes.ItemWrite(int(company), {"lifecyclestage": stage})], source)[0]
+    if result.error is not None:
+        raise result.error

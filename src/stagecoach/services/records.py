@@ -144,7 +144,8 @@ def _initial_stages(
     for i, _, plan in planned:
         given = plan.stage[0] if plan.stage else None
         stage, stage_source = initial_stage(given, source, ctx.catalog.settings, order,
-                                            inputs[i].source_stage)
+                                            inputs[i].source_stage,
+                                            contact=object_type is ObjectType.CONTACT)
         if not stage:
             out.append(None)
             continue
