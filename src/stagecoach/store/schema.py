@@ -278,6 +278,36 @@ stage_stays = Table(
           "entered_at", "exited_at", "record_id"),
 )
 
+# A one-character code per lifecycle stage value of an account, never reused (a deleted
+# stage keeps its code: its stays remain in history). Assigned when a stage set is written
+# (store/accounts.write_stage_set), so a stage has a code before any record enters it.
+stage_codes = Table(
+    "stage_codes",
+    metadata,
+    _account(),
+    Column("stage", String(64), nullable=False),
+    Column("code", String(4), nullable=False),
+    PrimaryKeyConstraint("account_id", "stage"),
+    # Two stage sets written at once cannot hand one code to two stages.
+    Index("ix_stage_codes_code", "account_id", "code", unique=True),
+    _to_account(),
+)
+
+# Each record's entries into stages, as the string of their codes in entry order (entries
+# at one instant as a tie group: see store/stage_paths.py), derived from stage_stays and
+# kept beside them. Funnels over all time match it with one pattern per step instead of
+# reading every stay: "entered s1, then s2, then s3" is a subsequence test.
+stage_paths = Table(
+    "stage_paths",
+    metadata,
+    _account(),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("last_at", BigInteger, nullable=False),  # the latest entry's time
+    PrimaryKeyConstraint("account_id", "object_type", "record_id"),
+)
+
 associations = Table(
     "associations",
     metadata,

@@ -31,7 +31,8 @@ from sqlalchemy.orm import aliased
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stays import DAY_MS, Stay
-from stagecoach.store.db import planner_without
+from stagecoach.store import stage_paths
+from stagecoach.store.db import is_postgres, planner_without
 from stagecoach.store.schema import property_history, stage_moves, stage_stays
 
 S = stage_stays.c
@@ -102,6 +103,7 @@ def open_entered(conn: Connection, account_id: int, op_id: int, ot: ObjectType, 
     # the right way in.
     with planner_without(conn, "seqscan"):
         conn.execute(opened, {"acc": account_id, "op": op_id, "now": now})
+    stage_paths.maintain(conn, account_id, op_id, ot, now, pg)
 
 
 def derived(account_id: int, ot: ObjectType, first_id: int | None = None,
@@ -139,6 +141,7 @@ def rebuild(conn: Connection, account_id: int, ot: ObjectType, first_id: int | N
     conn.execute(stage_stays.insert().from_select(
         COLUMNS,
         derived(account_id, ot, first_id, last_id)))
+    stage_paths.rebuild(conn, account_id, ot, is_postgres(conn), first_id, last_id)
 
 
 def for_records(conn: Connection, account_id: int, ot: ObjectType, first_id: int,

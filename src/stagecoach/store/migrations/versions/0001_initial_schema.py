@@ -51,6 +51,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
         batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
 
+    op.create_table('stage_paths',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('record_id', sa.BigInteger(), nullable=False),
+    sa.Column('path', sa.Text(), nullable=False),
+    sa.Column('last_at', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'object_type', 'record_id', name=op.f('pk_stage_paths'))
+    )
     op.create_table('stage_stays',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -284,6 +292,16 @@ def upgrade() -> None:
     with op.batch_alter_table('saved_views', schema=None) as batch_op:
         batch_op.create_index('ix_saved_views_type', ['account_id', 'object_type'], unique=False)
 
+    op.create_table('stage_codes',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('stage', sa.String(length=64), nullable=False),
+    sa.Column('code', sa.String(length=4), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_stage_codes_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'stage', name=op.f('pk_stage_codes'))
+    )
+    with op.batch_alter_table('stage_codes', schema=None) as batch_op:
+        batch_op.create_index('ix_stage_codes_code', ['account_id', 'code'], unique=True)
+
     op.create_table('stage_moves',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('op_id', sa.BigInteger(), nullable=False),
@@ -430,6 +448,10 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('stage_orders')
     op.drop_table('stage_moves')
+    with op.batch_alter_table('stage_codes', schema=None) as batch_op:
+        batch_op.drop_index('ix_stage_codes_code')
+
+    op.drop_table('stage_codes')
     with op.batch_alter_table('saved_views', schema=None) as batch_op:
         batch_op.drop_index('ix_saved_views_type')
 
@@ -476,6 +498,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_stage_stays_duration')
 
     op.drop_table('stage_stays')
+    op.drop_table('stage_paths')
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
         batch_op.drop_index('ix_history_property_value')
