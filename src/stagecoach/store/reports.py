@@ -39,11 +39,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.reports import DAY_MS, MEDIAN, P90, FunnelMode, ReportParams
+from stagecoach.store import stage_codes
 from stagecoach.store.db import is_postgres
 from stagecoach.store.filters import compile_groups, property_value
-from stagecoach.store.schema import records, stage_stays
+from stagecoach.store.schema import records, stage_paths, stage_stays
 
 S = stage_stays.c
+P = stage_paths.c
 R = records.c
 Key = tuple[str | None, int]  # (breakdown value, step index)
 
@@ -198,12 +200,102 @@ def _furthest(q: _Query) -> Any:
     )
 
 
+def _subsequence(pg: bool, path: Any, codes: list[str]) -> Any:
+    """The codes appear in `path` in this order (LIKE on PostgreSQL, GLOB on SQLite: codes
+    are never a metacharacter of either)."""
+    if pg:
+        return path.like("%" + "%".join(codes) + "%")
+    return path.op("GLOB")("*" + "*".join(codes) + "*")
+
+
+def _any_code(pg: bool, path: Any, codes: list[str]) -> Any:
+    """Some of the codes is in `path` (a character class on SQLite; PostgreSQL's LIKE has
+    none, and a regular expression costs more than a few substring searches)."""
+    if pg:
+        return or_(*(func.strpos(path, c) > 0 for c in codes))
+    return path.op("GLOB")("*[" + "".join(codes) + "]*")
+
+
+def _last_true(preds: list[Any], lo: int, hi: int) -> Any:
+    """The last i in [lo, hi] whose predicate holds (lo - 1 if none), the predicates being
+    monotone (once false, false after): a binary search, log2(n) tests per row."""
+    if lo > hi:
+        return literal(lo - 1)
+    mid = (lo + hi) // 2
+    return case((preds[mid], _last_true(preds, mid + 1, hi)), else_=_last_true(preds, lo, mid - 1))
+
+
+def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Key, int]:
+    """Funnels over all time from each record's stage path (store/stage_paths.py): one
+    row per record, not one per stay. `ordered`: step i holds when the codes of stages
+    1..i are a subsequence of the path; `reached`: when any code of stages i..n is in it;
+    `any`: per stage, when its code is in it."""
+    p = q.p
+    pg = is_postgres(conn)
+    path = P.path
+    cs = [codes[s] for s in p.stages]
+    src: Any = stage_paths
+    conds = [P.account_id == q.account_id, P.object_type == int(p.object_type)]
+    bcols: list[Any] = []
+    if q.joined:
+        src = stage_paths.join(q.pop, q.pop.c.record_id == P.record_id)
+        bcols = q.bval(q.pop)
+    elif q.excludes:
+        conds.append(P.record_id.not_in(q.excluded))
+    n = len(cs)
+    out: dict[Key, int] = {}
+    if p.mode is FunnelMode.ANY:
+        has = [(func.strpos(path, c) if pg else func.instr(path, c)) > 0 for c in cs]
+        stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
+                                for i, h in enumerate(has))
+                      ).select_from(src).where(*conds).group_by(*bcols)
+        for row in conn.execute(stmt):
+            m = row._mapping
+            g = m["bval"] if p.breakdown is not None else None
+            for i in range(n):
+                if m[f"n{i}"]:
+                    out[(g, i)] = out.get((g, i), 0) + int(m[f"n{i}"])
+        return out
+    if p.mode is FunnelMode.ORDERED:
+        preds = [_subsequence(pg, path, cs[:i + 1]) for i in range(n)]
+    else:
+        preds = [_any_code(pg, path, cs[i:]) for i in range(n)]
+    step = _last_true(preds, 0, n - 1).label("step")
+    stmt = select(step, *bcols, func.count().label("n")).select_from(src).where(
+        *conds).group_by(step, *bcols)
+    for row in conn.execute(stmt):
+        m = row._mapping
+        f = int(m["step"])
+        if f < 0:
+            continue
+        g = m["bval"] if p.breakdown is not None else None
+        if p.mode is FunnelMode.REACHED:
+            out[(g, f)] = out.get((g, f), 0) + int(m["n"])
+        else:  # counted at every step up to its last
+            for i in range(f + 1):
+                out[(g, i)] = out.get((g, i), 0) + int(m["n"])
+    return out
+
+
+def _paths_apply(p: ReportParams) -> bool:
+    """Whether the funnel reads paths: over all time (a path has no times), and for `any`
+    only with a breakdown or a segment (alone, its count of first entries reads one index
+    slice per stage, as cheap)."""
+    if p.start is not None or p.end is not None or p.as_of is not None:
+        return False
+    return p.mode is not FunnelMode.ANY or p.breakdown is not None or bool(p.filter_groups)
+
+
 def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
                   breakdown: PropertyDef | None) -> dict[Key, int]:
     """Count per (breakdown value, step). `reached` returns counts by furthest step, which
     domain.reports.reached_counts turns into step counts."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
+    if _paths_apply(p):
+        codes = stage_codes.load(conn, account_id)
+        if all(s in codes for s in p.stages):
+            return _paths_counts(conn, q, codes)
     if p.mode is FunnelMode.ORDERED:
         steps = _ordered_steps(q)
         stmt: Any = union_all(*(

@@ -306,6 +306,9 @@ stage_paths = Table(
     Column("path", Text, nullable=False),
     Column("last_at", BigInteger, nullable=False),  # the latest entry's time
     PrimaryKeyConstraint("account_id", "object_type", "record_id"),
+    # On SQLite the row lives in its key's b-tree: a breakdown's join from a record finds
+    # its path in one seek, not two (key, then rowid).
+    sqlite_with_rowid=False,
 )
 
 associations = Table(

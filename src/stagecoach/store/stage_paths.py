@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Connection,
-    bindparam,
     Integer,
+    bindparam,
     case,
     cast,
     delete,

@@ -57,7 +57,8 @@ def upgrade() -> None:
     sa.Column('record_id', sa.BigInteger(), nullable=False),
     sa.Column('path', sa.Text(), nullable=False),
     sa.Column('last_at', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('account_id', 'object_type', 'record_id', name=op.f('pk_stage_paths'))
+    sa.PrimaryKeyConstraint('account_id', 'object_type', 'record_id', name=op.f('pk_stage_paths')),
+    sqlite_with_rowid=False
     )
     op.create_table('stage_stays',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
