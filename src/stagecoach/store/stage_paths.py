@@ -77,18 +77,21 @@ def _concat(pg: bool, part: Any, order: Any, partition: Any = None) -> Any:
     return agg.over(partition_by=partition, order_by=order, rows=(None, None))
 
 
-def _again(pg: bool) -> Any:
-    """The whole path of the stage_paths row being updated, from its stays (a window over
-    its tie groups; every row of the window holds it)."""
+def _upserted() -> dict[str, Any]:
     # Named as text: SQLAlchemy correlates only to an enclosing SELECT, not to the row of
     # an ON CONFLICT DO UPDATE.
-    row = {c: literal_column(f"stage_paths.{c}") for c in ("account_id", "object_type",
-                                                           "record_id")}
+    return {c: literal_column(f"stage_paths.{c}") for c in ("account_id", "object_type",
+                                                            "record_id")}
+
+
+def _again(pg: bool, ot: ObjectType, record_id: Any) -> Any:
+    """The whole path of a record of the step (account `acc`), from its stays: a window
+    over its tie groups, every row of which holds it."""
     return (
         select(_concat(pg, _group(C.code, pg), S.entered_at))
         .select_from(_coded())
-        .where(S.account_id == row["account_id"], S.object_type == row["object_type"],
-               S.record_id == row["record_id"])
+        .where(S.account_id == _ACC, S.object_type == int(ot),
+               S.record_id == record_id)
         .group_by(S.entered_at)
         .limit(1)
         .scalar_subquery()
@@ -97,9 +100,12 @@ def _again(pg: bool) -> Any:
 
 @lru_cache(maxsize=64)
 def _statement(ot: ObjectType, pg: bool) -> Any:
+    # A step writes one version per record; a record's earlier versions of the same op at
+    # the same instant (rounds of a batch) are read again here, and its whole path is then
+    # derived again (so no DISTINCT aggregate is needed: they cost a sort per record).
+    n = func.count()
     entered = (
-        select(literal(int(ot)).label("object_type"), H.record_id,
-               _group(C.code, pg).label("path"))
+        select(H.record_id, n.label("n"), func.min(C.code).label("code"))
         .select_from(property_history.join(
             stage_codes, (C.account_id == H.account_id) & (C.stage == H.value)))
         .where(H.account_id == _ACC, H.object_type == int(ot), H.property == STAGE,
@@ -110,15 +116,22 @@ def _statement(ot: ObjectType, pg: bool) -> Any:
     insert = (pg_insert if pg else sqlite_insert)(stage_paths)
     stmt = insert.from_select(
         ["account_id", "object_type", "record_id", "path", "last_at"],
-        select(_ACC, entered.c.object_type, entered.c.record_id, entered.c.path, _NOW)
+        select(_ACC, literal(int(ot)), entered.c.record_id,
+               case((entered.c.n == 1, entered.c.code),
+                    else_=_again(pg, ot, entered.c.record_id)),
+               _NOW)
         # SQLite reads `ON CONFLICT` after a bare FROM as a join constraint.
         .where(entered.c.record_id.is_not(None)))
-    appended = P.last_at < stmt.excluded.last_at
-    again = _again(pg)
+    row = _upserted()
+    # One new entry after the last one: appended. Else (an entry at the instant of the
+    # last one, or several at once): derived again.
+    appended = (P.last_at < stmt.excluded.last_at) & (func.length(stmt.excluded.path) == 1)
     return stmt.on_conflict_do_update(
         index_elements=["account_id", "object_type", "record_id"],
-        set_={"path": case((appended, P.path.concat(stmt.excluded.path)), else_=again),
-              "last_at": case((appended, stmt.excluded.last_at), else_=P.last_at)},
+        set_={"path": case((appended, P.path.concat(stmt.excluded.path)),
+                           else_=_again(pg, ot, row["record_id"])),
+              "last_at": case((P.last_at > stmt.excluded.last_at, P.last_at),
+                              else_=stmt.excluded.last_at)},
     )
 
 
