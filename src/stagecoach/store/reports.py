@@ -243,47 +243,41 @@ def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Ke
     elif q.excludes:
         conds.append(P.record_id.not_in(q.excluded))
     n = len(cs)
-    out: dict[Key, int] = {}
     if p.mode is FunnelMode.ANY:
-        has = [(func.strpos(path, c) if pg else func.instr(path, c)) > 0 for c in cs]
+        hits = [(func.strpos(path, c) if pg else func.instr(path, c)) > 0 for c in cs]
         stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
-                                for i, h in enumerate(has))
+                                for i, h in enumerate(hits))
                       ).select_from(src).where(*conds).group_by(*bcols)
-        for row in conn.execute(stmt):
-            m = row._mapping
-            g = m["bval"] if p.breakdown is not None else None
-            for i in range(n):
-                if m[f"n{i}"]:
-                    out[(g, i)] = out.get((g, i), 0) + int(m[f"n{i}"])
-        return out
-    if p.mode is FunnelMode.ORDERED:
-        preds = [_subsequence(pg, path, cs[:i + 1]) for i in range(n)]
     else:
-        preds = [_any_code(pg, path, cs[i:]) for i in range(n)]
-    step = _last_true(preds, 0, n - 1).label("step")
-    stmt = select(step, *bcols, func.count().label("n")).select_from(src).where(
-        *conds).group_by(step, *bcols)
+        if p.mode is FunnelMode.ORDERED:
+            preds = [_subsequence(pg, path, cs[:i + 1]) for i in range(n)]
+        else:
+            preds = [_any_code(pg, path, cs[i:]) for i in range(n)]
+        inner = select(_last_true(preds, 0, n - 1).label("step"), *bcols).select_from(
+            src).where(*conds)
+        # Kept a subquery (OFFSET 0 / LIMIT -1), so that each record's step is searched
+        # once, not once per sum below; summing per step needs no sort or hash of records.
+        sub = (inner.offset(0) if pg else inner.limit(-1)).subquery("steps")
+        # ordered: counted at every step up to its last; reached: by its furthest step
+        # (domain.reports.reached_counts counts it at the steps before).
+        hits = [sub.c.step >= i if p.mode is FunnelMode.ORDERED else sub.c.step == i
+                for i in range(n)]
+        bcols = [sub.c.bval] if p.breakdown is not None else []
+        stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
+                                for i, h in enumerate(hits))).group_by(*bcols)
+    out: dict[Key, int] = {}
     for row in conn.execute(stmt):
         m = row._mapping
-        f = int(m["step"])
-        if f < 0:
-            continue
         g = m["bval"] if p.breakdown is not None else None
-        if p.mode is FunnelMode.REACHED:
-            out[(g, f)] = out.get((g, f), 0) + int(m["n"])
-        else:  # counted at every step up to its last
-            for i in range(f + 1):
-                out[(g, i)] = out.get((g, i), 0) + int(m["n"])
+        for i in range(n):
+            if m[f"n{i}"]:
+                out[(g, i)] = out.get((g, i), 0) + int(m[f"n{i}"])
     return out
 
 
 def _paths_apply(p: ReportParams) -> bool:
-    """Whether the funnel reads paths: over all time (a path has no times), and for `any`
-    only with a breakdown or a segment (alone, its count of first entries reads one index
-    slice per stage, as cheap)."""
-    if p.start is not None or p.end is not None or p.as_of is not None:
-        return False
-    return p.mode is not FunnelMode.ANY or p.breakdown is not None or bool(p.filter_groups)
+    """Whether the funnel reads paths: over all time (a path has no times)."""
+    return p.start is None and p.end is None and p.as_of is None
 
 
 def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
