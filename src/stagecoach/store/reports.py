@@ -10,7 +10,10 @@ drops every entry after it (a stay that ended after it is open then), records cr
 after it and records archived by then; the breakdown property and filterGroups use current
 values.
 
-What makes the reports cheap: each stay knows the record's previous entry into the same
+Funnels over all time read one row per record instead: its stage path
+(store/stage_paths.py), matched with one pattern per step.
+
+What makes the other reports cheap: each stay knows the record's previous entry into the same
 stage (`prev_same_at`), so "the records that entered s in the range" are counted as the
 entries whose previous one is before the range, without DISTINCT or GROUP BY record; and
 stays are indexed by length, so exact percentiles are read at their rank in index order

@@ -269,10 +269,8 @@ stage_stays = Table(
     # alone, and count a day's entries as they walk it (no sort, no hash).
     Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_day",
           "entered_at", "prev_same_at", "exited_at", "record_id"),
-    # Each record's first entry into each stage: funnels over all time count these alone.
-    Index("ix_stage_stays_first", "account_id", "object_type", "stage", "entered_at",
-          "record_id", sqlite_where=text("prev_same_at IS NULL"),
-          postgresql_where=text("prev_same_at IS NULL")),
+    # (No index of first entries alone: funnels over all time read stage_paths, and the
+    # others read the entry index, which holds prev_same_at.)
     # Stays of a stage by length (open ones, NULL, together): time-in-stage percentiles.
     Index("ix_stage_stays_duration", "account_id", "object_type", "stage", "duration_ms",
           "entered_at", "exited_at", "record_id"),

@@ -76,7 +76,6 @@ def upgrade() -> None:
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.create_index('ix_stage_stays_duration', ['account_id', 'object_type', 'stage', 'duration_ms', 'entered_at', 'exited_at', 'record_id'], unique=False)
         batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'exited_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_first', ['account_id', 'object_type', 'stage', 'entered_at', 'record_id'], unique=False, sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
         batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
 
     op.create_table('account_settings',
@@ -494,7 +493,6 @@ def downgrade() -> None:
     op.drop_table('account_settings')
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.drop_index('ix_stage_stays_record')
-        batch_op.drop_index('ix_stage_stays_first', sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
         batch_op.drop_index('ix_stage_stays_entry')
         batch_op.drop_index('ix_stage_stays_duration')
 
