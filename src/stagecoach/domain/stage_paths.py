@@ -18,9 +18,11 @@ from stagecoach.domain.stays import Stay
 
 
 def groups(stays: Iterable[Stay], codes: Mapping[str, str]) -> list[str]:
-    """The tie groups of one record's stays, each as its distinct codes, sorted."""
+    """The tie groups of one record's stays, each as its distinct codes, sorted. A stage
+    without a code (never the case: every stage set written hands them out) shows as
+    `?`, which no stored path holds, so the path is reported different."""
     ordered = sorted(stays, key=lambda s: (s.entered_at, s.id))
-    return ["".join(sorted({codes[s.stage] for s in g}))
+    return ["".join(sorted({codes.get(s.stage, "?") for s in g}))
             for _, g in groupby(ordered, key=lambda s: s.entered_at)]
 
 
