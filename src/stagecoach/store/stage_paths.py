@@ -103,16 +103,18 @@ def _statement(ot: ObjectType, pg: bool) -> Any:
     # A step writes one version per record; a record's earlier versions of the same op at
     # the same instant (rounds of a batch) are read again here, and its whole path is then
     # derived again (so no DISTINCT aggregate is needed: they cost a sort per record).
-    n = func.count()
-    entered = (
-        select(H.record_id, n.label("n"), func.min(C.code).label("code"))
+    # SQLite applies an upsert's rows one by one, so a record's second row meets the
+    # first one's (at this instant: derived again) and needs no grouping (a sort);
+    # PostgreSQL refuses to update a row twice in one statement.
+    versions = (
+        select(H.record_id, (func.count() if pg else literal(1)).label("n"),
+               (func.min(C.code) if pg else C.code).label("code"))
         .select_from(property_history.join(
             stage_codes, (C.account_id == H.account_id) & (C.stage == H.value)))
         .where(H.account_id == _ACC, H.object_type == int(ot), H.property == STAGE,
                H.ts == _NOW, H.op_id == _OP, H.value.is_not(None))
-        .group_by(H.record_id)
-        .subquery("entered")
     )
+    entered = (versions.group_by(H.record_id) if pg else versions).subquery("entered")
     insert = (pg_insert if pg else sqlite_insert)(stage_paths)
     stmt = insert.from_select(
         ["account_id", "object_type", "record_id", "path", "last_at"],
