@@ -27,8 +27,9 @@ from sqlalchemy import Engine, create_engine, text
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
 from stagecoach.services import reports
+from stagecoach.store import stage_paths as stage_paths_store
 from stagecoach.store import stays
-from stagecoach.store.schema import property_history, stage_stays, stay_exits
+from stagecoach.store.schema import property_history, stage_paths, stage_stays, stay_exits
 
 PG_ADMIN = os.environ.get("STAGECOACH_BENCH_PG_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -125,6 +126,17 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
                                          compile_kwargs={"literal_binds": True})))
         raw.commit()
         print(f"# derived stays in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        # Each record's stage path (funnels over all time), derived from those stays.
+        t = time.perf_counter()
+        if not pg:
+            cur.execute("BEGIN")
+        paths = stage_paths.insert().from_select(
+            stage_paths_store.COLUMNS, stage_paths_store.derived(
+                account_id, ObjectType.CONTACT, pg))
+        cur.execute(str(paths.compile(dialect=engine.dialect,
+                                      compile_kwargs={"literal_binds": True})))
+        raw.commit()
+        print(f"# derived paths in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     finally:
         raw.close()
     t = time.perf_counter()
@@ -147,6 +159,7 @@ def load(engine: Engine, account_id: int, n: int, m: int) -> None:
             conn.execute(text("VACUUM ANALYZE records"))
             conn.execute(text("VACUUM ANALYZE stage_stays"))
             conn.execute(text("VACUUM ANALYZE stay_exits"))
+            conn.execute(text("VACUUM ANALYZE stage_paths"))
     else:
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")

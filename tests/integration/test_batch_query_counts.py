@@ -18,9 +18,9 @@ from tests.helpers import Acct
 
 # Ceilings for a batch of 100 contacts, whatever the database: a step that moves stages
 # also closes and opens stays (store/stays.py; on PostgreSQL inside SET/RESET of a planner
-# setting).
+# setting) and appends to the stage paths (store/stage_paths.py).
 CREATE_100_STATEMENTS = 53
-UPDATE_100_STATEMENTS = 24
+UPDATE_100_STATEMENTS = 25
 
 
 @contextmanager

@@ -1,14 +1,18 @@
 """Property: after any sequence of writes — creates, forward-only and backward moves,
 clears, demotions, merges, several at one instant — the stored stays (the pre-aggregate
 reports read) are exactly what the history gives, by the one-record rule
-(domain/stays.py) and by its set form (store/stays.derived)."""
+(domain/stays.py) and by its set form (store/stays.derived); and so are the stage paths
+funnels read (domain/stage_paths.py), stored and in their set form."""
 
 from __future__ import annotations
+
+from itertools import groupby
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from stagecoach.domain import stage_paths as pd
 from stagecoach.domain import stays as sd
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
@@ -16,7 +20,8 @@ from stagecoach.library import Stagecoach
 from stagecoach.services import demotion, merge, records
 from stagecoach.services.records import NewRecord
 from stagecoach.services.writes import ItemWrite
-from stagecoach.store import stays
+from stagecoach.store import stage_codes, stage_paths, stays
+from stagecoach.store.db import is_postgres
 from stagecoach.store.schema import property_history
 from tests.helpers import API, UI, Acct, C
 from tests.integration.test_reports_property import SOURCES, STAGES
@@ -83,6 +88,20 @@ def test_stored_stays_are_what_history_gives(sc: Stagecoach, steps) -> None:  # 
                      r.duration_ms, r.prev_same_at)
              for r in ctx.conn.execute(stays.derived(acct.id, ObjectType.CONTACT))),
             key=lambda s: (s.record_id, s.entered_at, s.id))
+        codes = stage_codes.load(ctx.conn, acct.id)
+        paths = stage_paths.for_records(ctx.conn, acct.id, ObjectType.CONTACT, 0, 2**62)
+        set_paths = {r.record_id: r.path for r in ctx.conn.execute(
+            stage_paths.derived(acct.id, ObjectType.CONTACT, is_postgres(ctx.conn)))}
     expected = sd.from_versions(versions)
     assert stored == expected
     assert set_form == expected
+    assert_paths_match(paths, expected, codes)
+    assert_paths_match(set_paths, expected, codes)
+
+
+def assert_paths_match(paths: dict[int, str], expected: list[sd.Stay],
+                       codes: dict[str, str]) -> None:
+    want = {rid: list(g) for rid, g in groupby(expected, key=lambda s: s.record_id)}
+    assert set(paths) == set(want)
+    for rid, record_stays in want.items():
+        assert pd.matches(paths[rid], record_stays, codes), (rid, paths[rid], record_stays)

@@ -19,16 +19,20 @@ from typing import Any
 from sqlalchemy import Engine
 
 from stagecoach.domain import lifecycle_dates as ld
+from stagecoach.domain import stage_paths as pd
 from stagecoach.domain import stays as sd
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stages import StageSet
 from stagecoach.store import db
 from stagecoach.store import rebuild as store
+from stagecoach.store import stage_codes as codes_store
+from stagecoach.store import stage_paths as paths_store
 from stagecoach.store import stays as stays_store
 
 CHUNK = 2000
 STAYS = "stage stays"  # the Difference.property of a record whose stays differ
 ENTERED = "stage_entered_at"  # ... and of one whose current stage's entry time differs
+PATH = "stage path"  # ... whose stage path (store/stage_paths.py) differs from its stays
 
 
 @dataclass(frozen=True)
@@ -90,25 +94,31 @@ def _chunk(conn: Any, account_id: int, ot: ObjectType, after: int, order_at: Ord
             diffs.extend(found)
             kept = {k: v for k, v in props.items() if not store.is_derived(k)}
             repairs.append((row.id, stage, {**kept, **derived}))
-    stay_diffs = _stay_differences(conn, account_id, ot, rows, versions)
+    stay_diffs, path_diffs = _stay_differences(conn, account_id, ot, rows, versions)
     diffs.extend(stay_diffs)
+    diffs.extend(path_diffs)
     if fix:
         store.repair(conn, account_id, ot, repairs)
-        if stay_diffs:
+        if stay_diffs:  # their paths too
             stays_store.rebuild(conn, account_id, ot, rows[0].id, rows[-1].id)
+        elif path_diffs:
+            paths_store.rebuild(conn, account_id, ot, db.is_postgres(conn), rows[0].id,
+                                rows[-1].id)
     return diffs, rows[-1].id, len(rows)
 
 
 def _stay_differences(conn: Any, account_id: int, ot: ObjectType, rows: Sequence[Any],
-                      versions: Sequence[Any]) -> list[Difference]:
-    """Stored stays, and each record's entry into its current stage, against history."""
+                      versions: Sequence[Any]) -> tuple[list[Difference], list[Difference]]:
+    """Records whose stored stays, or entry into their current stage, differ from what
+    history gives (a rebuild of their stays repairs both); and those whose stored stage
+    path differs from what those stays give."""
     expected = sd.from_versions(
         sd.StageVersion(int(v.record_id), int(v.id), v.value, int(v.ts))
         for v in versions if v.property == "lifecyclestage")
     stored = stays_store.for_records(conn, account_id, ot, rows[0].id, rows[-1].id)
     want = {rid: list(g) for rid, g in groupby(expected, key=lambda s: s.record_id)}
     have = {rid: list(g) for rid, g in groupby(stored, key=lambda s: s.record_id)}
-    out = [
+    stays = [
         Difference(account_id, ot, rid, STAYS, _show(have.get(rid, [])),
                    _show(want.get(rid, [])))
         for rid in sorted(set(want) | set(have))
@@ -117,9 +127,17 @@ def _stay_differences(conn: Any, account_id: int, ot: ObjectType, rows: Sequence
     for row in rows:
         entered = sd.current_entry(want.get(row.id, []))
         if row.stage_entered_at != entered:
-            out.append(Difference(account_id, ot, row.id, ENTERED, row.stage_entered_at,
-                                  entered))
-    return out
+            stays.append(Difference(account_id, ot, row.id, ENTERED, row.stage_entered_at,
+                                    entered))
+    codes = codes_store.load(conn, account_id)
+    paths = paths_store.for_records(conn, account_id, ot, rows[0].id, rows[-1].id)
+    return stays, [
+        Difference(account_id, ot, rid, PATH, paths.get(rid),
+                   pd.path_of(want.get(rid, []), codes) if rid in want else None)
+        for rid in sorted(set(want) | set(paths))
+        if rid not in want or rid not in paths
+        or not pd.matches(paths[rid], want[rid], codes)
+    ]
 
 
 def _show(stays: Sequence[sd.Stay]) -> list[list[Any]]:

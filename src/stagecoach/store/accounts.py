@@ -11,7 +11,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import DEFAULT_LEAD_STATUSES
 from stagecoach.domain.settings import AutomationSettings
 from stagecoach.domain.stages import StageSet
-from stagecoach.store import catalog_version, driver, ids
+from stagecoach.store import catalog_version, driver, ids, stage_codes
 from stagecoach.store.schema import (
     account_settings,
     accounts,
@@ -68,6 +68,7 @@ def write_stage_set(conn: Connection, account_id: int, stages: StageSet, now: in
         {"account_id": account_id, "value": s.value, "label": s.label, "position": i}
         for i, s in enumerate(stages)
     ])
+    stage_codes.ensure(conn, account_id, (s.value for s in stages))
     conn.execute(stage_orders.insert().values(
         account_id=account_id, version=ids.take_one(conn, account_id, "stage_order"), ts=now,
         stages=[[s.value, s.label] for s in stages]))

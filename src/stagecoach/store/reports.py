@@ -11,7 +11,10 @@ drops every entry after it (a stay that ended after it is open then), records cr
 after it and records archived by then; the breakdown property and filterGroups use current
 values.
 
-What makes the reports cheap: each stay knows the record's previous entry into the same
+Funnels over all time read one row per record instead: its stage path
+(store/stage_paths.py), matched with one pattern per step.
+
+What makes the other reports cheap: each stay knows the record's previous entry into the same
 stage (`prev_same_at`), so "the records that entered s in the range" are counted as the
 entries whose previous one is before the range, without DISTINCT or GROUP BY record; and
 exits are indexed by length, so exact percentiles are read at their rank in index order
@@ -40,12 +43,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.reports import DAY_MS, MEDIAN, P90, FunnelMode, ReportParams
+from stagecoach.store import stage_codes
 from stagecoach.store.db import is_postgres
 from stagecoach.store.filters import compile_groups, property_value
-from stagecoach.store.schema import records, stage_stays, stay_exits
+from stagecoach.store.schema import records, stage_paths, stage_stays, stay_exits
 
 S = stage_stays.c
 X = stay_exits.c
+P = stage_paths.c
 R = records.c
 Key = tuple[str | None, int]  # (breakdown value, step index)
 
@@ -200,12 +205,96 @@ def _furthest(q: _Query) -> Any:
     )
 
 
+def _subsequence(pg: bool, path: Any, codes: list[str]) -> Any:
+    """The codes appear in `path` in this order (LIKE on PostgreSQL, GLOB on SQLite: codes
+    are never a metacharacter of either)."""
+    if pg:
+        return path.like("%" + "%".join(codes) + "%")
+    return path.op("GLOB")("*" + "*".join(codes) + "*")
+
+
+def _any_code(pg: bool, path: Any, codes: list[str]) -> Any:
+    """Some of the codes is in `path` (a character class on SQLite; PostgreSQL's LIKE has
+    none, and a regular expression costs more than a few substring searches)."""
+    if pg:
+        return or_(*(func.strpos(path, c) > 0 for c in codes))
+    return path.op("GLOB")("*[" + "".join(codes) + "]*")
+
+
+def _last_true(preds: list[Any], lo: int, hi: int) -> Any:
+    """The last i in [lo, hi] whose predicate holds (lo - 1 if none), the predicates being
+    monotone (once false, false after): a binary search, log2(n) tests per row."""
+    if lo > hi:
+        return literal(lo - 1)
+    mid = (lo + hi) // 2
+    return case((preds[mid], _last_true(preds, mid + 1, hi)), else_=_last_true(preds, lo, mid - 1))
+
+
+def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Key, int]:
+    """Funnels over all time from each record's stage path (store/stage_paths.py): one
+    row per record, not one per stay. `ordered`: step i holds when the codes of stages
+    1..i are a subsequence of the path; `reached`: when any code of stages i..n is in it;
+    `any`: per stage, when its code is in it."""
+    p = q.p
+    pg = is_postgres(conn)
+    path = P.path
+    cs = [codes[s] for s in p.stages]
+    src: Any = stage_paths
+    conds = [P.account_id == q.account_id, P.object_type == int(p.object_type)]
+    bcols: list[Any] = []
+    if q.joined:
+        src = stage_paths.join(q.pop, q.pop.c.record_id == P.record_id)
+        bcols = q.bval(q.pop)
+    elif q.excludes:
+        conds.append(P.record_id.not_in(q.excluded))
+    n = len(cs)
+    if p.mode is FunnelMode.ANY:
+        hits = [(func.strpos(path, c) if pg else func.instr(path, c)) > 0 for c in cs]
+        stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
+                                for i, h in enumerate(hits))
+                      ).select_from(src).where(*conds).group_by(*bcols)
+    else:
+        if p.mode is FunnelMode.ORDERED:
+            preds = [_subsequence(pg, path, cs[:i + 1]) for i in range(n)]
+        else:
+            preds = [_any_code(pg, path, cs[i:]) for i in range(n)]
+        inner = select(_last_true(preds, 0, n - 1).label("step"), *bcols).select_from(
+            src).where(*conds)
+        # Kept a subquery (OFFSET 0 / LIMIT -1), so that each record's step is searched
+        # once, not once per sum below; summing per step needs no sort or hash of records.
+        sub = (inner.offset(0) if pg else inner.limit(-1)).subquery("steps")
+        # ordered: counted at every step up to its last; reached: by its furthest step
+        # (domain.reports.reached_counts counts it at the steps before).
+        hits = [sub.c.step >= i if p.mode is FunnelMode.ORDERED else sub.c.step == i
+                for i in range(n)]
+        bcols = [sub.c.bval] if p.breakdown is not None else []
+        stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
+                                for i, h in enumerate(hits))).group_by(*bcols)
+    out: dict[Key, int] = {}
+    for row in conn.execute(stmt):
+        m = row._mapping
+        g = m["bval"] if p.breakdown is not None else None
+        for i in range(n):
+            if m[f"n{i}"]:
+                out[(g, i)] = out.get((g, i), 0) + int(m[f"n{i}"])
+    return out
+
+
+def _paths_apply(p: ReportParams) -> bool:
+    """Whether the funnel reads paths: over all time (a path has no times)."""
+    return p.start is None and p.end is None and p.as_of is None
+
+
 def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
                   breakdown: PropertyDef | None) -> dict[Key, int]:
     """Count per (breakdown value, step). `reached` returns counts by furthest step, which
     domain.reports.reached_counts turns into step counts."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
+    if _paths_apply(p):
+        codes = stage_codes.load(conn, account_id)
+        if all(s in codes for s in p.stages):
+            return _paths_counts(conn, q, codes)
     if p.mode is FunnelMode.ORDERED:
         steps = _ordered_steps(q)
         stmt: Any = union_all(*(

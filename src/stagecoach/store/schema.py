@@ -278,10 +278,8 @@ stage_stays = Table(
     # alone, and count a day's entries as they walk it (no sort, no hash).
     Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_day",
           "entered_at", "prev_same_at", "record_id"),
-    # Each record's first entry into each stage: funnels over all time count these alone.
-    Index("ix_stage_stays_first", "account_id", "object_type", "stage", "entered_at",
-          "record_id", sqlite_where=text("prev_same_at IS NULL"),
-          postgresql_where=text("prev_same_at IS NULL")),
+    # (No index of first entries alone: funnels over all time read stage_paths, and the
+    # others read the entry index, which holds prev_same_at.)
 )
 
 # The end of a stay (keyed by the stay's id): a stay with no row here is open. It repeats
@@ -302,6 +300,39 @@ stay_exits = Table(
     # index order instead of sorting every stay.
     Index("ix_stay_exits_duration", "account_id", "object_type", "stage", "duration_ms",
           "entered_at", "exited_at", "record_id"),
+)
+
+# A one-character code per lifecycle stage value of an account, never reused (a deleted
+# stage keeps its code: its stays remain in history). Assigned when a stage set is written
+# (store/accounts.write_stage_set), so a stage has a code before any record enters it.
+stage_codes = Table(
+    "stage_codes",
+    metadata,
+    _account(),
+    Column("stage", String(64), nullable=False),
+    Column("code", String(4), nullable=False),
+    PrimaryKeyConstraint("account_id", "stage"),
+    # Two stage sets written at once cannot hand one code to two stages.
+    Index("ix_stage_codes_code", "account_id", "code", unique=True),
+    _to_account(),
+)
+
+# Each record's entries into stages, as the string of their codes in entry order (entries
+# at one instant as a tie group: see store/stage_paths.py), derived from stage_stays and
+# kept beside them. Funnels over all time match it with one pattern per step instead of
+# reading every stay: "entered s1, then s2, then s3" is a subsequence test.
+stage_paths = Table(
+    "stage_paths",
+    metadata,
+    _account(),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("last_at", BigInteger, nullable=False),  # the latest entry's time
+    PrimaryKeyConstraint("account_id", "object_type", "record_id"),
+    # On SQLite the row lives in its key's b-tree: a breakdown's join from a record finds
+    # its path in one seek, not two (key, then rowid).
+    sqlite_with_rowid=False,
 )
 
 associations = Table(

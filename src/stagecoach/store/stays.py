@@ -33,8 +33,8 @@ from sqlalchemy.orm import aliased
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stays import DAY_MS, Stay
-from stagecoach.store import driver
-from stagecoach.store.db import planner_without
+from stagecoach.store import driver, stage_paths
+from stagecoach.store.db import is_postgres, planner_without
 from stagecoach.store.schema import (
     property_history,
     records,
@@ -112,6 +112,7 @@ def maintain(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now:
     with _by_record_index(conn):
         conn.execute(close, params)
         conn.execute(opened, params)
+    stage_paths.maintain(conn, account_id, op_id, ot, now, pg)
 
 
 def open_first(conn: Connection, account_id: int, op_id: int, ot: ObjectType,
@@ -121,6 +122,7 @@ def open_first(conn: Connection, account_id: int, op_id: int, ot: ObjectType,
     no earlier entry to look up, so this is a plain copy of the step's stage versions, on
     the driver's cursor (store/driver.py): it runs once per create."""
     driver.execute(conn, _FIRST_STAYS, (account_id, int(ot), STAGE, now, op_id))
+    stage_paths.maintain(conn, account_id, op_id, ot, now, is_postgres(conn))
 
 
 _FIRST_STAYS = driver.Sql(
@@ -199,7 +201,7 @@ def entered_update(account_id: int, ot: ObjectType, first_id: int | None = None,
 def rebuild(conn: Connection, account_id: int, ot: ObjectType, first_id: int | None = None,
             last_id: int | None = None) -> None:
     """Replace the stays of the records in [first_id, last_id] by what history gives, and
-    set each one's entry into its current stage from them."""
+    set each one's entry into its current stage and its stage path from them."""
     for table in (stage_stays, stay_exits):
         t = table.c
         conds = [t.account_id == account_id, t.object_type == int(ot)]
@@ -211,6 +213,7 @@ def rebuild(conn: Connection, account_id: int, ot: ObjectType, first_id: int | N
     for stmt in derived_inserts(account_id, ot, first_id, last_id):
         conn.execute(stmt)
     conn.execute(entered_update(account_id, ot, first_id, last_id))
+    stage_paths.rebuild(conn, account_id, ot, is_postgres(conn), first_id, last_id)
 
 
 def for_records(conn: Connection, account_id: int, ot: ObjectType, first_id: int,

@@ -51,6 +51,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_history_property_value', ['account_id', 'object_type', 'property', 'value', 'record_id', 'ts'], unique=False)
         batch_op.create_index('ix_history_record', ['account_id', 'object_type', 'record_id', 'property', 'ts'], unique=False)
 
+    op.create_table('stage_paths',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('object_type', sa.SmallInteger(), nullable=False),
+    sa.Column('record_id', sa.BigInteger(), nullable=False),
+    sa.Column('path', sa.Text(), nullable=False),
+    sa.Column('last_at', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'object_type', 'record_id', name=op.f('pk_stage_paths')),
+    sqlite_with_rowid=False
+    )
     op.create_table('stage_stays',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -64,7 +73,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'record_id'], unique=False)
-        batch_op.create_index('ix_stage_stays_first', ['account_id', 'object_type', 'stage', 'entered_at', 'record_id'], unique=False, sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
         batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
 
     op.create_table('stay_exits',
@@ -296,6 +304,16 @@ def upgrade() -> None:
     with op.batch_alter_table('saved_views', schema=None) as batch_op:
         batch_op.create_index('ix_saved_views_type', ['account_id', 'object_type'], unique=False)
 
+    op.create_table('stage_codes',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('stage', sa.String(length=64), nullable=False),
+    sa.Column('code', sa.String(length=4), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.account_id'], name=op.f('fk_stage_codes_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', 'stage', name=op.f('pk_stage_codes'))
+    )
+    with op.batch_alter_table('stage_codes', schema=None) as batch_op:
+        batch_op.create_index('ix_stage_codes_code', ['account_id', 'code'], unique=True)
+
     op.create_table('stage_moves',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('op_id', sa.BigInteger(), nullable=False),
@@ -442,6 +460,10 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('stage_orders')
     op.drop_table('stage_moves')
+    with op.batch_alter_table('stage_codes', schema=None) as batch_op:
+        batch_op.drop_index('ix_stage_codes_code')
+
+    op.drop_table('stage_codes')
     with op.batch_alter_table('saved_views', schema=None) as batch_op:
         batch_op.drop_index('ix_saved_views_type')
 
@@ -487,10 +509,10 @@ def downgrade() -> None:
     op.drop_table('stay_exits')
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
         batch_op.drop_index('ix_stage_stays_record')
-        batch_op.drop_index('ix_stage_stays_first', sqlite_where=sa.text('prev_same_at IS NULL'), postgresql_where=sa.text('prev_same_at IS NULL'))
         batch_op.drop_index('ix_stage_stays_entry')
 
     op.drop_table('stage_stays')
+    op.drop_table('stage_paths')
     with op.batch_alter_table('property_history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_record')
         batch_op.drop_index('ix_history_property_value')
