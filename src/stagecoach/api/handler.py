@@ -81,7 +81,9 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
         call = Call(request, who, body)
         digest = "" if key is None else hashlib.sha256(
             request.method.encode() + b" " + request.url.path.encode() + b"?"
-            + str(request.url.query).encode() + b"\n" + raw).hexdigest()
+            + str(request.url.query).encode() + b"\n" + raw
+            # A migration and a plain write of the same body are different requests.
+            + request.headers.get("stagecoach-migration", "").encode()).hexdigest()
         for attempt in range(ATTEMPTS):
             try:
                 if key is None:

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import Request
 
 from stagecoach.api import wire
+from stagecoach.api.auth import object_scope
+from stagecoach.api.errors import ApiError
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import DEFAULT_READ
@@ -80,8 +82,31 @@ def render(ctx: Ctx, ot: ObjectType, rows: Sequence[RecordRow], opts: ReadOption
     ]
 
 
-def api_source(who: Principal) -> Source:
+def api_source(who: Principal, migration: bool = False) -> Source:
     """Writes through the API carry the token as their source id, as HubSpot records the
-    app that wrote."""
+    app that wrote; a migration write says so in its label (rule 17: its source recorded)
+    and keeps the API's write policy."""
+    label = "API token" if who.token_id else "API"
     return Source(SourceType.API, str(who.token_id) if who.token_id else None,
-                  "API token" if who.token_id else "API", who.user_id)
+                  f"{label} (migration)" if migration else label, who.user_id)
+
+
+MIGRATION_HEADER = "Stagecoach-Migration"
+MIGRATE_SCOPE = "lifecycle.migrate"
+
+
+def migrating(request: Request) -> bool:
+    """Whether a write is flagged as a migration (rule 17): it may then set the "became
+    a" dates, and needs the scope `lifecycle.migrate` besides the object's write scope."""
+    raw = request.headers.get(MIGRATION_HEADER)
+    if raw is None or raw.strip().lower() == "false":
+        return False
+    if raw.strip().lower() == "true":
+        return True
+    raise ApiError(400, f"{MIGRATION_HEADER} is true or false, not {raw[:40]!r}")
+
+
+def write_scopes(request: Request, ot: ObjectType) -> tuple[str, ...]:
+    """The scopes a write of `ot` needs: a migration needs `lifecycle.migrate` too."""
+    scope = object_scope(ot, True)
+    return (scope, MIGRATE_SCOPE) if migrating(request) else (scope,)

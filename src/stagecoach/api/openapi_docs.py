@@ -31,7 +31,12 @@ LIST = {"parameters": [
 GET = {"parameters": [
     *_READ, AS_OF, _q("idProperty", {"type": "string"}, "A unique property naming the record "
                                                  "(email for contacts, domain for companies).")]}
-PATCH = {"parameters": [GET["parameters"][-1]]}
+MIGRATION = {"name": "Stagecoach-Migration", "in": "header", "required": False,
+             "schema": {"type": "boolean"},
+             "description": "true: the write is a migration and may set the \"became a\" "
+                            "dates (hs_lifecyclestage_<stage>_date); needs the token scope "
+                            "lifecycle.migrate (403 otherwise)."}
+PATCH = {"parameters": [GET["parameters"][-1], MIGRATION]}
 ASSOC_LIST = {"parameters": [
     _q("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 500},
        "Page size."),
@@ -47,9 +52,11 @@ BATCH_READ_QUERY = [_q("archived", {"type": "boolean"}, "Read archived records."
 BATCH = body("`{inputs: [...]}` with at most 100 inputs, applied in order.",
              {"type": "object", "required": ["inputs"],
               "properties": {"inputs": {"type": "array", "maxItems": 100}}})
+BATCH_WRITE = {**BATCH, "parameters": [MIGRATION]}
 WRITE = body("`{properties: {name: string|null}, associations?: [...]}`",
              {"type": "object", "properties": {"properties": {
                  "type": "object", "additionalProperties": {"type": ["string", "null"]}}}})
+CREATE = {**WRITE, "parameters": [MIGRATION]}
 SEARCH = body("`{filterGroups, sorts, properties, limit, after, query}`")
 MERGE = body("`{primaryObjectId, objectIdToMerge}`",
              {"type": "object", "required": ["primaryObjectId", "objectIdToMerge"],

@@ -47,6 +47,9 @@ def import_command(
         "--default-stage", help="Lifecycle stage for rows that give none.")] = None,
     account_id: Annotated[int | None, typer.Option(help="The account to import into.")] = None,
     name: Annotated[str | None, typer.Option(help="The import's name.")] = None,
+    migration: Annotated[bool, typer.Option(
+        "--migration", help='A migration: its rows may set the "became a" dates '
+                            '(hs_lifecyclestage_<stage>_date).')] = False,
     chunk_rows: Annotated[int, typer.Option(help="Rows committed together.", hidden=True)
                           ] = imports.CHUNK_ROWS,
     database_url: Annotated[str | None, typer.Option("--database-url", help=DATABASE_HELP)
@@ -78,7 +81,8 @@ def import_command(
         try:
             import_id = sc.run(acct, lambda ctx: imports.start(  # type: ignore[assignment]
                 ctx, name=name or path.name, object_type=ot, file_path=path,
-                file_name=path.name, specs=None, default_stage=default_stage))
+                file_name=path.name, specs=None, default_stage=default_stage,
+                migration=migration))
         except DomainError as exc:
             console.print(f"[red]Cannot import {path.name}:[/] {exc.message}")
             raise typer.Exit(1) from None

@@ -22,7 +22,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "crm.schemas.contacts.read", "crm.schemas.contacts.write",
     "crm.schemas.companies.read", "crm.schemas.companies.write",
     "crm.schemas.deals.read", "crm.schemas.deals.write",
-    "lifecycle.settings", "lifecycle.demote", "crm.import", "forms",
+    "lifecycle.settings", "lifecycle.demote", "lifecycle.migrate", "crm.import", "forms",
 )
 ROLES = ("admin", "member")
 _hasher = PasswordHasher()

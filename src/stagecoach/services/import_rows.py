@@ -18,6 +18,7 @@ from stagecoach.domain.errors import DomainError
 from stagecoach.domain.imports import RECORD_ID, Association, RowError, RowPlan
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
+from stagecoach.domain.writes import WriteOptions
 from stagecoach.services import records, writes
 from stagecoach.services.associations import AssociationRequest, associate
 from stagecoach.services.context import Ctx
@@ -56,9 +57,12 @@ def apply_rows(ctx: Ctx, imp: ImportRow, mapping: rules.Mapping_,
             counts.unchanged += 1
         else:
             plans.append(planned)
-    source = Source(SourceType.IMPORT, str(imp.id), imp.name)
+    migration = bool(imp.options.get("migration"))
+    # A migration keeps the import's write policy; its label says what it was (rule 17).
+    source = Source(SourceType.IMPORT, str(imp.id),
+                    f"{imp.name} (migration)" if migration else imp.name)
     for group in rules.passes(plans):
-        _apply_pass(ctx, mapping, group, source, counts, raw)
+        _apply_pass(ctx, mapping, group, source, WriteOptions(migration), counts, raw)
     return counts
 
 
@@ -77,7 +81,8 @@ def _row_error(mapping: rules.Mapping_, plan: RowPlan, exc: DomainError, cells: 
 
 
 def _apply_pass(ctx: Ctx, mapping: rules.Mapping_, plans: Sequence[RowPlan], source: Source,
-                counts: Counts, raw: Mapping[int, Sequence[str]]) -> None:
+                options: WriteOptions, counts: Counts, raw: Mapping[int, Sequence[str]]
+                ) -> None:
     ot = mapping.object_type
     failed: dict[int, NewError] = {}
     targets = _association_targets(ctx, plans, source, failed, raw)
@@ -99,11 +104,11 @@ def _apply_pass(ctx: Ctx, mapping: rules.Mapping_, plans: Sequence[RowPlan], sou
 
     made = records.create(ctx, ot, [
         NewRecord(p.properties, _new_links(ot, targets.get(p.row, []))) for p in new
-    ], source) if new else []
+    ], source, options) if new else []
     _collect(mapping, new, made, counts, failed, raw, created=True)
 
     results = writes.write(ctx, ot, [ItemWrite(rid, p.properties) for p, rid in existing],
-                           source) if existing else []
+                           source, options) if existing else []
     _collect(mapping, [p for p, _ in existing], results, counts, failed, raw, created=False)
     ok = {p.row for p, _ in existing} - set(failed)
     _link_existing(ctx, ot, [(rid, targets.get(p.row, [])) for p, rid in existing

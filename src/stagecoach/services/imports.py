@@ -39,16 +39,19 @@ FIRST_CHUNK = 100
 
 def start(ctx: Ctx, *, name: str, object_type: ObjectType, file_path: Path, file_name: str,
           specs: Sequence[ColumnSpec] | None, default_stage: str | None,
-          created_by: int | None = None) -> int:
+          created_by: int | None = None, migration: bool = False) -> int:
     """Record an import after checking its header and mapping (errors are raised now, so a
-    caller hears about a bad mapping at once); its rows are applied by `run`."""
+    caller hears about a bad mapping at once); its rows are applied by `run`. An import
+    flagged as a `migration` may set the "became a" dates (rule 17)."""
     header = import_file.header(file_path)
     mapping = rules.build_mapping(ctx.catalog, object_type, header, specs, default_stage)
     return store.create(
         ctx.conn, ctx.account_id, name=name[:200] or file_name[:200], object_type=object_type,
         file_path=str(file_path), file_name=file_name[:255],
         file_size=file_path.stat().st_size, mapping=rules.mapping_to_json(mapping),
-        options={"header": header[:rules.MAX_COLUMNS]}, created_by=created_by, now=ctx.now)
+        options={"header": header[:rules.MAX_COLUMNS], **({"migration": True} if migration
+                                                          else {})},
+        created_by=created_by, now=ctx.now)
 
 
 def cancel(ctx: Ctx, import_id: int) -> ImportRow:

@@ -69,8 +69,10 @@ def create(
     stages = _initial_stages(ctx, object_type, inputs, planned, source)
     inserted = [
         {"id": rid, "created_at": ctx.now,
-         "values": {**{k: v for k, v in plan.changes.items() if v is not None},
-                    **(stage.values if stage else {}), **links.values.get(rid, {})}}
+         # A migration's own "became a" dates win over those the first stage implies.
+         "values": {**(stage.values if stage else {}),
+                    **{k: v for k, v in plan.changes.items() if v is not None},
+                    **links.values.get(rid, {})}}
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
     ]
     records.insert(ctx.conn, ctx.account_id, object_type, inserted)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from stagecoach.domain.errors import DomainError, NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
+from stagecoach.domain.writes import WriteOptions
 from stagecoach.services import lookup, records
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
@@ -46,7 +47,7 @@ def _runs(keys: Sequence[str]) -> list[list[int]]:
 
 
 def upsert(ctx: Ctx, ot: ObjectType, id_property: str, inputs: Sequence[UpsertInput],
-           source: Source) -> list[UpsertResult]:
+           source: Source, options: WriteOptions = WriteOptions()) -> list[UpsertResult]:
     keys = [lookup.key_of(id_property, x.key) for x in inputs]
     results: list[UpsertResult] = [UpsertResult(None) for _ in inputs]
     for run in _runs(keys):
@@ -61,12 +62,12 @@ def upsert(ctx: Ctx, ot: ObjectType, id_property: str, inputs: Sequence[UpsertIn
             creates = []
         made = records.create(ctx, ot, [
             NewRecord({**inputs[i].properties, id_property: inputs[i].key}) for i in creates
-        ], source) if creates else []
+        ], source, options) if creates else []
         for i, r in zip(creates, made, strict=True):
             results[i] = UpsertResult(r.record_id, True, r.error, r.ignored)
         changed = records.update_many(ctx, ot, [
             ItemWrite(found[inputs[i].key], inputs[i].properties) for i in updates
-        ], source) if updates else []
+        ], source, options) if updates else []
         for i, r in zip(updates, changed, strict=True):
             results[i] = UpsertResult(r.record_id, False, r.error, r.ignored)
     return results

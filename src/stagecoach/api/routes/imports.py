@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from stagecoach.api import unit
 from stagecoach.api.auth import require
 from stagecoach.api.errors import ApiError
+from stagecoach.api.objects_view import MIGRATE_SCOPE
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
@@ -45,8 +46,9 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, message)
 
 
-def parse_request(raw: str) -> tuple[str, str, ObjectType, list[ColumnSpec], str | None]:
-    """(name, file name, object type, column specs, default stage) from importRequest."""
+def parse_request(raw: str) -> tuple[str, str, ObjectType, list[ColumnSpec], str | None, bool]:
+    """(name, file name, object type, column specs, default stage, migration) from
+    importRequest; `"migration": true` lets the rows set the "became a" dates (rule 17)."""
     try:
         req = json.loads(raw)
     except ValueError:
@@ -89,9 +91,12 @@ def parse_request(raw: str) -> tuple[str, str, ObjectType, list[ColumnSpec], str
     stage = req.get("defaultLifecycleStage")
     if stage is not None and not isinstance(stage, str):
         raise _bad("defaultLifecycleStage is a stage's internal value or label")
+    migration = req.get("migration", False)
+    if not isinstance(migration, bool):
+        raise _bad("migration is true or false")
     name = req.get("name") if isinstance(req.get("name"), str) else None
     file_name = str(f.get("fileName") or "import.csv")
-    return name or file_name, file_name, object_type, specs, stage
+    return name or file_name, file_name, object_type, specs, stage, migration
 
 
 @router.post("/crm/v3/imports")
@@ -108,7 +113,9 @@ async def start_import(request: Request) -> dict[str, Any]:
         raise _bad("The importRequest field (JSON text) is required")
     if not isinstance(upload, UploadFile):
         raise _bad("The files field (the file to import) is required")
-    name, file_name, object_type, specs, stage = parse_request(raw)
+    name, file_name, object_type, specs, stage, migration = parse_request(raw)
+    if migration:
+        require(request, SCOPE, MIGRATE_SCOPE)
     sc: Stagecoach = request.app.state.sc
     try:
         path = await run_in_threadpool(files.save_upload, sc.engine, p.account_id, upload.file)
@@ -118,7 +125,8 @@ async def start_import(request: Request) -> dict[str, Any]:
     def _start(ctx: Any) -> int:
         return imports.start(ctx, name=name, object_type=object_type, file_path=path,
                              file_name=upload.filename or file_name, specs=specs,
-                             default_stage=stage, created_by=p.user_id)
+                             default_stage=stage, created_by=p.user_id,
+                             migration=migration)
 
     try:
         import_id = await run_in_threadpool(unit.run, request, p.account_id, _start)

@@ -10,10 +10,17 @@ from stagecoach.api import openapi_docs as docs
 from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
-from stagecoach.api.objects_view import api_source, read_options, render
+from stagecoach.api.objects_view import (
+    api_source,
+    migrating,
+    read_options,
+    render,
+    write_scopes,
+)
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.writes import WriteOptions
 from stagecoach.services import lookup, merge, records, timeline
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
@@ -89,15 +96,17 @@ async def list_objects(object_type: str, request: Request) -> Response:
     return await handle(request, (object_scope(ot, False),), run, readonly=True)
 
 
-@router.post(BASE, status_code=201, openapi_extra=docs.WRITE)
+@router.post(BASE, status_code=201, openapi_extra=docs.CREATE)
 async def create_object(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
+    migration = migrating(request)
 
     def run(ctx: Ctx, call: Call) -> Reply:
         body = wire.obj(call.body, "The request body")
         props = wire.properties_in(body.get("properties"))
         assoc = associations_in(ot, body.get("associations"))
-        result = records.create(ctx, ot, [NewRecord(props, assoc)], api_source(call.who))[0]
+        result = records.create(ctx, ot, [NewRecord(props, assoc)],
+                                api_source(call.who, migration), WriteOptions(migration))[0]
         if result.error is not None:
             raise result.error
         assert result.record_id is not None
@@ -106,7 +115,7 @@ async def create_object(object_type: str, request: Request) -> Response:
         return Reply(201, wire.record_json(ctx.catalog, row, wire.write_names(ot, props))
                      ).ignored(result.ignored)
 
-    return await handle(request, (object_scope(ot, True),), run, with_body=True,
+    return await handle(request, write_scopes(request, ot), run, with_body=True,
                         idempotent=True)
 
 
@@ -172,6 +181,7 @@ async def get_object(object_type: str, object_id: str, request: Request) -> Resp
 @router.patch(BASE + "/{object_id}", openapi_extra={**docs.PATCH, **docs.WRITE})
 async def update_object(object_type: str, object_id: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
+    migration = migrating(request)
 
     def run(ctx: Ctx, call: Call) -> Reply:
         body = wire.obj(call.body, "The request body")
@@ -179,14 +189,15 @@ async def update_object(object_type: str, object_id: str, request: Request) -> R
         prop = lookup.check_id_property(ot, request.query_params.get("idProperty"))
         rid = (_resolve_one(ctx, ot, object_id, prop) if prop != "hs_object_id"
                else wire.record_id(object_id))
-        result = records.update_many(ctx, ot, [ItemWrite(rid, props)], api_source(call.who))[0]
+        result = records.update_many(ctx, ot, [ItemWrite(rid, props)],
+                                     api_source(call.who, migration), WriteOptions(migration))[0]
         if result.error is not None:
             raise result.error
         row = record_store.load(ctx.conn, ctx.account_id, ot, [rid])[rid]
         return Reply(200, wire.record_json(ctx.catalog, row, wire.write_names(ot, props))
                      ).ignored(result.ignored)
 
-    return await handle(request, (object_scope(ot, True),), run, with_body=True)
+    return await handle(request, write_scopes(request, ot), run, with_body=True)
 
 
 @router.delete(BASE + "/{object_id}", status_code=204)

@@ -15,11 +15,18 @@ from stagecoach.api import openapi_docs as docs
 from stagecoach.api import wire
 from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
-from stagecoach.api.objects_view import ReadOptions, api_source, render
+from stagecoach.api.objects_view import (
+    ReadOptions,
+    api_source,
+    migrating,
+    render,
+    write_scopes,
+)
 from stagecoach.api.routes.objects import associations_in
 from stagecoach.domain.errors import DomainError, NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import ms_to_iso
+from stagecoach.domain.writes import WriteOptions
 from stagecoach.services import lookup, records, timeline, upsert
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
@@ -119,9 +126,10 @@ def _resolve(ctx: Ctx, ot: ObjectType, items: list[dict[str, Any]], default_prop
 
 
 @router.post(BATCH + "/create", status_code=201, responses=docs.PARTIAL,
-             openapi_extra=docs.BATCH)
+             openapi_extra=docs.BATCH_WRITE)
 async def batch_create(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
+    migration = migrating(request)
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
@@ -134,14 +142,15 @@ async def batch_create(object_type: str, request: Request) -> Response:
             except DomainError as exc:
                 parsed.append(exc)
         good = [(i, p) for i, p in enumerate(parsed) if isinstance(p, NewRecord)]
-        made = records.create(ctx, ot, [p for _, p in good], api_source(call.who))
+        made = records.create(ctx, ot, [p for _, p in good], api_source(call.who, migration),
+                              WriteOptions(migration))
         errors = [batch_error(p, i, None) for i, p in enumerate(parsed)
                   if isinstance(p, DomainError)]
         return _written_reply(ctx, ot, 201, started, [
             (i, None, r, p.properties) for (i, p), r in zip(good, made, strict=True)
         ], errors)
 
-    return await handle(request, (object_scope(ot, True),), run, with_body=True,
+    return await handle(request, write_scopes(request, ot), run, with_body=True,
                         idempotent=True)
 
 
@@ -187,9 +196,10 @@ async def batch_read(object_type: str, request: Request) -> Response:
                         readonly=True)
 
 
-@router.post(BATCH + "/update", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
+@router.post(BATCH + "/update", responses=docs.PARTIAL, openapi_extra=docs.BATCH_WRITE)
 async def batch_update(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
+    migration = migrating(request)
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
@@ -206,19 +216,21 @@ async def batch_update(object_type: str, request: Request) -> Response:
                 writes.append((i, ItemWrite(t, wire.properties_in(x.get("properties")))))
             except DomainError as exc:
                 errors.append(batch_error(exc, i, rid))
-        done = records.update_many(ctx, ot, [w for _, w in writes], api_source(call.who))
+        done = records.update_many(ctx, ot, [w for _, w in writes],
+                                   api_source(call.who, migration), WriteOptions(migration))
         return _written_reply(ctx, ot, 200, started, [
             (i, str(w.record_id), ItemResult(w.record_id, r.error, r.ignored), w.properties)
             for (i, w), r in zip(writes, done, strict=True)
         ], errors)
 
-    return await handle(request, (object_scope(ot, True),), run, with_body=True,
+    return await handle(request, write_scopes(request, ot), run, with_body=True,
                         idempotent=True)
 
 
-@router.post(BATCH + "/upsert", responses=docs.PARTIAL, openapi_extra=docs.BATCH)
+@router.post(BATCH + "/upsert", responses=docs.PARTIAL, openapi_extra=docs.BATCH_WRITE)
 async def batch_upsert(object_type: str, request: Request) -> Response:
     ot = wire.object_type(object_type)
+    migration = migrating(request)
 
     def run(ctx: Ctx, call: Call) -> Reply:
         started = ctx.now
@@ -239,7 +251,8 @@ async def batch_upsert(object_type: str, request: Request) -> Response:
                     x.get("properties")))))
             except DomainError as exc:
                 errors.append(batch_error(exc, i, key[:80] or None))
-        done = upsert.upsert(ctx, ot, prop, [u for _, u in inputs], api_source(call.who))
+        done = upsert.upsert(ctx, ot, prop, [u for _, u in inputs],
+                             api_source(call.who, migration), WriteOptions(migration))
         ok: list[tuple[int, bool]] = []
         names_of: dict[int, list[str]] = {}
         ignored: list[str] = []
@@ -258,7 +271,7 @@ async def batch_upsert(object_type: str, request: Request) -> Response:
         errors.sort(key=lambda e: int(e["context"]["index"][0]))
         return batch_reply(200, started, ctx, results, errors).ignored(ignored)
 
-    return await handle(request, (object_scope(ot, True),), run, with_body=True,
+    return await handle(request, write_scopes(request, ot), run, with_body=True,
                         idempotent=True)
 
 
