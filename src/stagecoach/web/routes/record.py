@@ -269,6 +269,50 @@ async def make_primary(request: Request, record_id: int, other_id: int) -> Respo
         " Automation also changed:" if lines else ""), lines)
 
 
+# What a person types in for a new contact or company created from another record's page.
+_NEW_FIELDS = {C: ("email", "firstname", "lastname"), CO: ("name", "domain")}
+
+
+@router.post("/companies/{record_id}/contacts/new")
+@router.post("/contacts/{record_id}/companies/new")
+async def create_related(request: Request, record_id: int) -> Response:
+    """A new contact from a company's page, or a new company from a contact's page,
+    associated with that record. Created by a person in the web app, it gets the first
+    stage in the current order like any other (rule 18a): no stage is given here."""
+    kind, ot = _kind(request)
+    session, form = await posted(request)
+    other = CO if ot is C else C
+    primary = form.get("primary") == "on"
+    url = f"/{kind}/{record_id}"
+    props = {k: text(form, k, 254) for k in _NEW_FIELDS[other] if text(form, k)}
+    if not props:
+        return flash_redirect(request, session, url, "error",
+                              f"Give the new {other.singular} "
+                              f"{'an email or a name' if other is C else 'a name or a domain'}.")
+
+    def make(ctx: Ctx) -> tuple[str, list[str]]:
+        if not record_store.load(ctx.conn, ctx.account_id, ot, [record_id]):
+            raise WebError(404, f"This {ot.singular} does not exist")
+        # Type 1 is a contact's primary company, 2 the same pair seen from the company.
+        types = ((1,) if other is C else (2,)) if primary else ()
+        result = records.create(ctx, other, [NewRecord(props, [(ot, record_id, types)])],
+                                ui_source(session))[0]
+        if result.error is not None:
+            raise result.error
+        assert result.record_id is not None
+        shown: dict[str, object] = dict(props)
+        return (columns.display_name(other, shown, result.record_id),
+                cascade_lines(ctx, (other, result.record_id)))
+
+    try:
+        name, lines = run(request, session, make)
+    except DomainError as exc:
+        return flash_redirect(request, session, url, "error", exc.message)
+    return flash_redirect(request, session, url, "ok",
+                          f"{other.singular.capitalize()} “{name}” created."
+                          + (" Automation also changed:" if lines else ""), lines)
+
+
 @router.post("/contacts/{record_id}/deals")
 @router.post("/companies/{record_id}/deals")
 async def create_deal(request: Request, record_id: int) -> Response:
