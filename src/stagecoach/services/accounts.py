@@ -25,6 +25,11 @@ ALL_SCOPES: tuple[str, ...] = (
     "lifecycle.settings", "lifecycle.demote", "lifecycle.migrate", "crm.import", "forms",
 )
 ROLES = ("admin", "member")
+# What a web user's role withholds. Demotion (rule 7) needs its own permission: web users have
+# no per-user grants, only a role, so only admins hold it, as only tokens given the scope do.
+_MEMBER_WITHOUT = frozenset({"lifecycle.settings", "lifecycle.demote",
+                             "crm.schemas.contacts.write", "crm.schemas.companies.write",
+                             "crm.schemas.deals.write"})
 _hasher = PasswordHasher()
 
 
@@ -40,6 +45,12 @@ class Principal:
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+def role_scopes(role: str) -> frozenset[str]:
+    """The permissions of a web user with this role."""
+    scopes = frozenset(ALL_SCOPES)
+    return scopes if role == "admin" else scopes - _MEMBER_WITHOUT
 
 
 def hash_token(token: str) -> str:
@@ -108,11 +119,8 @@ def authenticate_user(conn: Connection, email: str, password: str,
             _hasher.verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             continue
-        scopes = set(ALL_SCOPES)
-        if row.role != "admin":
-            scopes -= {"lifecycle.settings", "crm.schemas.contacts.write",
-                       "crm.schemas.companies.write", "crm.schemas.deals.write"}
-        return Principal(row.account_id, frozenset(scopes), user_id=row.id, role=row.role)
+        return Principal(row.account_id, role_scopes(row.role), user_id=row.id,
+                         role=row.role)
     return None
 
 

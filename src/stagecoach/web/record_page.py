@@ -207,7 +207,7 @@ def load(ctx: Ctx, ot: ObjectType, record_id: int) -> RecordPage:
         "property": r.property, "label": label(r.property),
         "value": _value_label(cat, ot, r.property, r.value), "raw": r.value, "ts": r.ts,
         "source": _source_text(r, emails), "cause": causes.get(r.id), "derived":
-        ld.is_derived(r.property),
+        ld.is_derived(r.property), "note": r.note,
     } for r in hist]
     page.blocked = [{
         "property": b.property, "attempted": _value_label(cat, ot, b.property, b.attempted_value),

@@ -23,6 +23,7 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from stagecoach.domain.values import is_decimal
+from stagecoach.services import accounts
 from stagecoach.store import db, web_auth
 from stagecoach.store.web_auth import WebUser
 
@@ -55,6 +56,9 @@ class WebSession:
     @property
     def is_admin(self) -> bool:
         return self.user.role == "admin"
+
+    def may(self, scope: str) -> bool:
+        return scope in accounts.role_scopes(self.user.role)
 
 
 def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:

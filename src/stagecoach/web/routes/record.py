@@ -1,5 +1,6 @@
 """`/contacts/{id}` and `/companies/{id}`: properties, the lifecycle stage and its dates,
-changing the stage by hand, associations, deals, history and blocked writes."""
+changing the stage by hand, demoting it (rule 7), associations, deals, history and blocked
+writes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal, to_wire
-from stagecoach.services import associations, explain, records
+from stagecoach.services import associations, demotion, explain, records
 from stagecoach.services.associations import AssociationRequest
 from stagecoach.services.context import Ctx
 from stagecoach.services.records import NewRecord
@@ -25,6 +26,8 @@ from stagecoach.web.routing import WebError, WebRoute
 
 router = APIRouter(route_class=WebRoute)
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
+# The permission the API asks of tokens for the same move.
+DEMOTE_SCOPE = "lifecycle.demote"
 
 
 def _kind(request: Request) -> tuple[str, ObjectType]:
@@ -63,7 +66,8 @@ def show(request: Request, record_id: int) -> Response:
     return pages.render(request, "record.html", {
         "p": page, "explain": why, "pipelines": catalog.pipelines, "kind": kind, "ot": ot,
         "base": f"/{kind}", "display_name": columns.display_name,
-        "stage_label": catalog.stages.label, "deal_stage": catalog.deal_stage},
+        "stage_label": catalog.stages.label, "deal_stage": catalog.deal_stage,
+        "can_demote": session.may(DEMOTE_SCOPE)},
         session, section=kind)
 
 
@@ -114,6 +118,34 @@ async def change_stage(request: Request, record_id: int) -> Response:
     if out["cascade"]:
         msg += " Automation also changed:"
     return flash_redirect(request, session, url, "ok", msg, out["cascade"])
+
+
+@router.post("/contacts/{record_id}/demote")
+@router.post("/companies/{record_id}/demote")
+async def demote(request: Request, record_id: int) -> Response:
+    """The audited backward move with its reason; unlike the confirmed manual move above,
+    it needs its own permission and leaves the reason in the history."""
+    kind, ot = _kind(request)
+    session, form = await posted(request)
+    if not session.may(DEMOTE_SCOPE):
+        raise WebError(403, "Only admins can demote a record",
+                       "Demoting moves a record backward with a reason and needs its own "
+                       "permission. Ask an admin of the account to do it.")
+    target, reason = text(form, "stage", 64), text(form, "reason", 2000)
+    url = f"/{kind}/{record_id}"
+
+    def run_demotion(ctx: Ctx) -> tuple[str, list[str]]:
+        old = demotion.demote(ctx, ot, record_id, target, reason, ui_source(session))
+        stages = ctx.catalog.stages
+        return (f"Demoted from {stages.label(old)} to {stages.label(target)}.",
+                cascade_lines(ctx, (ot, record_id)))
+
+    try:
+        msg, lines = run(request, session, run_demotion)
+    except ValidationError as exc:
+        return flash_redirect(request, session, url, "error", exc.message)
+    return flash_redirect(request, session, url, "ok",
+                          msg + (" Automation also changed:" if lines else ""), lines)
 
 
 @router.post("/contacts/{record_id}/properties")
@@ -235,6 +267,50 @@ async def make_primary(request: Request, record_id: int, other_id: int) -> Respo
         return flash_redirect(request, session, url, "error", exc.message)
     return flash_redirect(request, session, url, "ok", "Primary company changed." + (
         " Automation also changed:" if lines else ""), lines)
+
+
+# What a person types in for a new contact or company created from another record's page.
+_NEW_FIELDS = {C: ("email", "firstname", "lastname"), CO: ("name", "domain")}
+
+
+@router.post("/companies/{record_id}/contacts/new")
+@router.post("/contacts/{record_id}/companies/new")
+async def create_related(request: Request, record_id: int) -> Response:
+    """A new contact from a company's page, or a new company from a contact's page,
+    associated with that record. Created by a person in the web app, it gets the first
+    stage in the current order like any other (rule 18a): no stage is given here."""
+    kind, ot = _kind(request)
+    session, form = await posted(request)
+    other = CO if ot is C else C
+    primary = form.get("primary") == "on"
+    url = f"/{kind}/{record_id}"
+    props = {k: text(form, k, 254) for k in _NEW_FIELDS[other] if text(form, k)}
+    if not props:
+        return flash_redirect(request, session, url, "error",
+                              f"Give the new {other.singular} "
+                              f"{'an email or a name' if other is C else 'a name or a domain'}.")
+
+    def make(ctx: Ctx) -> tuple[str, list[str]]:
+        if not record_store.load(ctx.conn, ctx.account_id, ot, [record_id]):
+            raise WebError(404, f"This {ot.singular} does not exist")
+        # Type 1 is a contact's primary company, 2 the same pair seen from the company.
+        types = ((1,) if other is C else (2,)) if primary else ()
+        result = records.create(ctx, other, [NewRecord(props, [(ot, record_id, types)])],
+                                ui_source(session))[0]
+        if result.error is not None:
+            raise result.error
+        assert result.record_id is not None
+        shown: dict[str, object] = dict(props)
+        return (columns.display_name(other, shown, result.record_id),
+                cascade_lines(ctx, (other, result.record_id)))
+
+    try:
+        name, lines = run(request, session, make)
+    except DomainError as exc:
+        return flash_redirect(request, session, url, "error", exc.message)
+    return flash_redirect(request, session, url, "ok",
+                          f"{other.singular.capitalize()} “{name}” created."
+                          + (" Automation also changed:" if lines else ""), lines)
 
 
 @router.post("/contacts/{record_id}/deals")
