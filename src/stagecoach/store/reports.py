@@ -436,12 +436,15 @@ def _completed(q: _Query) -> list[ColumnElement[bool]]:
     """Completed stays begun in the range and ended by `asOf` (so begun by then too). The
     range is tested on `entered_at + 0`, which no index can seek: these stays are read
     from the duration index, in length order."""
-    p = q.p
-    conds = _exits(q)
-    if p.start is not None:
-        conds.append(X.entered_at + 0 >= p.start)
-    if p.end is not None:
-        conds.append(X.entered_at + 0 <= p.end)
+    return [*_exits(q), *_begun_in_range(q)]
+
+
+def _begun_in_range(q: _Query) -> list[ColumnElement[bool]]:
+    conds = []
+    if q.p.start is not None:
+        conds.append(X.entered_at + 0 >= q.p.start)
+    if q.p.end is not None:
+        conds.append(X.entered_at + 0 <= q.p.end)
     return conds
 
 
@@ -472,30 +475,51 @@ def _sizes(conn: Connection, q: _Query
     """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
     times) of open ones, in one statement. Open ones now are the records in the stage;
     as of an instant, every entry by then less every exit by then (an exit repeats its
-    stay's entry time): plain index counts either way."""
+    stay's entry time). One pass over the exits gives both the completed stays (those
+    begun in the range) and every exit; one more over the records or the entries."""
     stages = q.p.stages
-    done = ("done", X.stage, _completed(q), X.duration_ms, q.scope(X.record_id))
+    in_range = _begun_in_range(q)
+    done_n: Any = func.count()
+    done_total: Any = func.sum(X.duration_ms)
+    if in_range:
+        done_n, done_total = done_n.filter(and_(*in_range)), done_total.filter(and_(*in_range))
+    exits = (
+        select(literal("exits").label("kind"), X.stage.label("stage"),
+               done_n.label("n"), done_total.label("total"),
+               func.count().label("n_all"), func.sum(X.entered_at).label("entered"))
+        .where(*_exits(q), *q.scope(X.record_id), X.stage.in_(stages))
+        .group_by(X.stage)
+    )
     if q.p.as_of is None:
-        sides = [done, ("in", R.lifecyclestage, _in_stage_now(q), R.stage_entered_at, [])]
+        stage, conds, value, scope = (R.lifecyclestage, _in_stage_now(q), R.stage_entered_at,
+                                      [])
     else:
-        sides = [done, ("in", S.stage, q.stays(), S.entered_at, q.scope()),
-                 ("out", X.stage, _exits(q), X.entered_at, q.scope(X.record_id))]
-    parts = [
-        select(literal(kind).label("kind"), stage.label("stage"), func.count().label("n"),
-               func.sum(value).label("total"))
+        stage, conds, value, scope = S.stage, q.stays(), S.entered_at, q.scope()
+    entries = (
+        select(literal("entries").label("kind"), stage.label("stage"),
+               func.count().label("n"), func.sum(value).label("total"),
+               literal(0).label("n_all"), literal(0).label("entered"))
         .where(*conds, *scope, stage.in_(stages))
         .group_by(stage)
-        for kind, stage, conds, value, scope in sides
-    ]
-    sizes: dict[str, dict[str, tuple[int, int]]] = {"done": {}, "in": {}, "out": {}}
-    for r in conn.execute(union_all(*parts)):
-        sizes[r.kind][r.stage] = (int(r.n), int(r.total))
+    )
+    done: dict[str, tuple[int, int]] = {}
+    ended: dict[str, tuple[int, int]] = {}
+    begun: dict[str, tuple[int, int]] = {}
+    for r in conn.execute(union_all(exits, entries)):
+        if r.kind == "exits":
+            if r.n:
+                done[r.stage] = (int(r.n), int(r.total))
+            ended[r.stage] = (int(r.n_all), int(r.entered or 0))
+        else:
+            begun[r.stage] = (int(r.n), int(r.total))
     current: dict[str, tuple[int, int]] = {}
-    for stage, (n_in, sum_in) in sizes["in"].items():
-        n_out, sum_out = sizes["out"].get(stage, (0, 0))
+    for stage_value, (n_in, sum_in) in begun.items():
+        # Now, the records in a stage are its open stays already; then, the entries by then
+        # less the exits by then.
+        n_out, sum_out = ended.get(stage_value, (0, 0)) if q.p.as_of is not None else (0, 0)
         if n_in > n_out:
-            current[stage] = (n_in - n_out, sum_in - sum_out)
-    return sizes["done"], current
+            current[stage_value] = (n_in - n_out, sum_in - sum_out)
+    return done, current
 
 
 def _at_ranks(conn: Connection, conds: list[ColumnElement[bool]], value: Any,
