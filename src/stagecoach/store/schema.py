@@ -276,9 +276,8 @@ stage_stays = Table(
           "entered_at", "prev_same_at"),
     # Entries into a stage by day and time: funnels and stage changes read this index
     # alone, and count a day's entries as they walk it (no sort, no hash).
-    # The stay's id too: time in stage as of a past instant probes each entry's exit by it.
     Index("ix_stage_stays_entry", "account_id", "object_type", "stage", "entered_day",
-          "entered_at", "prev_same_at", "record_id", "id"),
+          "entered_at", "prev_same_at", "record_id"),
     # (No index of first entries alone: funnels over all time read stage_paths, and the
     # others read the entry index, which holds prev_same_at.)
 )

@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('account_id', 'id', name=op.f('pk_stage_stays'))
     )
     with op.batch_alter_table('stage_stays', schema=None) as batch_op:
-        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'record_id', 'id'], unique=False)
+        batch_op.create_index('ix_stage_stays_entry', ['account_id', 'object_type', 'stage', 'entered_day', 'entered_at', 'prev_same_at', 'record_id'], unique=False)
         batch_op.create_index('ix_stage_stays_record', ['account_id', 'object_type', 'record_id', 'stage', 'entered_at', 'prev_same_at'], unique=False)
 
     op.create_table('stay_exits',
