@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from stagecoach.library import Stagecoach
@@ -60,3 +61,15 @@ def sc(request: pytest.FixtureRequest, tmp_root: str) -> Iterator[Stagecoach]:
 @pytest.fixture
 def acct(sc: Stagecoach) -> Acct:
     return Acct.new(sc)
+
+
+@pytest.fixture
+def client(sc: Stagecoach) -> Iterator[TestClient]:
+    """The API in process. The rate limiter leases permits once per block of requests;
+    it is left out so that every request is alike (statement counts, token checks)."""
+    from stagecoach.api.app import create_app
+
+    app = create_app(sc)
+    app.state.ratelimiter = None
+    with TestClient(app) as c:
+        yield c

@@ -129,3 +129,8 @@ def write_batch(acct: Acct, ot: ObjectType, items: Sequence[tuple[int, Mapping[s
                 src: Source = API) -> list[ItemResult]:
     with acct.unit() as ctx:
         return records.update_many(ctx, ot, [ItemWrite(rid, props) for rid, props in items], src)
+
+
+def bearer(acct: Acct) -> dict[str, str]:
+    """The Authorization header of the account's token."""
+    return {"Authorization": f"Bearer {acct.token}"}

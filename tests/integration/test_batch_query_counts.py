@@ -8,11 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from stagecoach.api.app import create_app
 from stagecoach.library import Stagecoach
 from tests.helpers import Acct
 
@@ -35,16 +33,6 @@ def counting(sc: Stagecoach) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(sc.engine, "before_cursor_execute", listener)
-
-
-@pytest.fixture
-def client(sc: Stagecoach) -> Iterator[TestClient]:
-    app = create_app(sc)
-    # The rate limiter leases permits once per block of requests; leave it out so that
-    # every request is counted alike.
-    app.state.ratelimiter = None
-    with TestClient(app) as c:
-        yield c
 
 
 def _cost(sc: Stagecoach, fn: Callable[[], Any]) -> int:

@@ -4,37 +4,21 @@ automation changed the record after its insert."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from stagecoach.library import Stagecoach
-from tests.helpers import Acct
+from tests.helpers import Acct, bearer
 
 CONTACTS = "/crm/v3/objects/contacts"
 COMPANIES = "/crm/v3/objects/companies"
 
 
-@pytest.fixture
-def client(sc: Stagecoach) -> Iterator[TestClient]:
-    from stagecoach.api.app import create_app
-
-    app = create_app(sc)
-    app.state.ratelimiter = None
-    with TestClient(app) as c:
-        yield c
-
-
-def _auth(acct: Acct) -> dict[str, str]:
-    return {"Authorization": f"Bearer {acct.token}"}
-
-
 def _read(client: TestClient, acct: Acct, path: str, made: dict[str, Any]) -> dict[str, Any]:
     names = ",".join(made["properties"])
-    r = client.get(f"{path}/{made['id']}?properties={names}", headers=_auth(acct))
+    r = client.get(f"{path}/{made['id']}?properties={names}", headers=bearer(acct))
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -58,7 +42,7 @@ def test_a_created_contact_is_answered_as_a_read_shows_it(
         client: TestClient, acct: Acct) -> None:
     props = {"email": "Ann.Lee@Firm.test", "firstname": "Ann", "lastname": "Lee",
              "lifecyclestage": "lead", "phone": "+1 555", "hs_lead_status": "NEW"}
-    r = client.post(CONTACTS, headers=_auth(acct), json={"properties": props})
+    r = client.post(CONTACTS, headers=bearer(acct), json={"properties": props})
     assert r.status_code == 201, r.text
     made = r.json()
     assert made == _read(client, acct, CONTACTS, made)
@@ -70,7 +54,7 @@ def test_a_batch_create_is_answered_without_reading_its_records_back(
     inputs = [{"properties": {"email": f"b{i}@co{i % 3}.test", "firstname": f"B{i}",
                               "lifecyclestage": "lead"}} for i in range(5)]
     r, selects = _record_selects(acct.sc, lambda: client.post(
-        CONTACTS + "/batch/create", headers=_auth(acct), json={"inputs": inputs}))
+        CONTACTS + "/batch/create", headers=bearer(acct), json={"inputs": inputs}))
     assert r.status_code == 201, r.text
     # The email check, the domains' companies, their counts' rows: not the new contacts.
     assert selects == 3
@@ -82,7 +66,7 @@ def test_a_company_with_numbers_and_dates_is_answered_as_a_read_shows_it(
         client: TestClient, acct: Acct) -> None:
     props = {"name": "Acme", "domain": "acme.test", "numberofemployees": "1200",
              "annualrevenue": "1234567.5", "lifecyclestage": "opportunity"}
-    r = client.post(COMPANIES, headers=_auth(acct), json={"properties": props})
+    r = client.post(COMPANIES, headers=bearer(acct), json={"properties": props})
     assert r.status_code == 201, r.text
     made = r.json()
     assert made == _read(client, acct, COMPANIES, made)
@@ -93,10 +77,10 @@ def test_a_contact_moved_by_automation_after_its_insert_is_answered_as_moved(
     # Its email domain's company is a customer: the new contact follows its primary
     # company (a reaction after the insert), and the answer shows where it ended up.
     acct.settings(syncWithPrimaryCompany=True)
-    company = client.post(COMPANIES, headers=_auth(acct), json={"properties": {
+    company = client.post(COMPANIES, headers=bearer(acct), json={"properties": {
         "name": "Big", "domain": "big.test", "lifecyclestage": "customer"}})
     assert company.status_code == 201, company.text
-    r = client.post(CONTACTS, headers=_auth(acct), json={"properties": {
+    r = client.post(CONTACTS, headers=bearer(acct), json={"properties": {
         "email": "someone@big.test", "lifecyclestage": "lead"}})
     assert r.status_code == 201, r.text
     made = r.json()

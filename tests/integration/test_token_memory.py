@@ -3,35 +3,18 @@ or given other scopes, even by hand in the database, is refused by the next requ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
-from stagecoach.library import Stagecoach
 from stagecoach.services.accounts import hash_token
 from stagecoach.store import accounts, db
 from stagecoach.store import records as record_store
 from stagecoach.store.schema import api_tokens
-from tests.helpers import Acct, C
+from tests.helpers import Acct, C, bearer
 
 CONTACTS = "/crm/v3/objects/contacts"
-
-
-@pytest.fixture
-def client(sc: Stagecoach) -> Iterator[TestClient]:
-    from stagecoach.api.app import create_app
-
-    app = create_app(sc)
-    app.state.ratelimiter = None
-    with TestClient(app) as c:
-        yield c
-
-
-def _auth(acct: Acct) -> dict[str, str]:
-    return {"Authorization": f"Bearer {acct.token}"}
 
 
 def _token_id(acct: Acct) -> int:
@@ -42,7 +25,7 @@ def _token_id(acct: Acct) -> int:
 
 
 def _create(client: TestClient, acct: Acct, email: str) -> Any:
-    return client.post(CONTACTS, headers=_auth(acct), json={"properties": {"email": email}})
+    return client.post(CONTACTS, headers=bearer(acct), json={"properties": {"email": email}})
 
 
 def test_a_remembered_token_needs_no_transaction_of_its_own(
@@ -67,16 +50,16 @@ def test_a_remembered_token_needs_no_transaction_of_its_own(
 def test_a_token_revoked_after_use_is_refused_by_the_next_request(
         client: TestClient, acct: Acct) -> None:
     assert _create(client, acct, "before@example.test").status_code == 201
-    assert client.get(CONTACTS, headers=_auth(acct)).status_code == 200
+    assert client.get(CONTACTS, headers=bearer(acct)).status_code == 200
     tid = _token_id(acct)
     db.run_in_transaction(acct.sc.engine,
                           lambda conn: accounts.revoke_token(conn, acct.id, tid, acct.now))
     r = _create(client, acct, "after@example.test")
     assert r.status_code == 401, r.text
     assert r.json()["category"] == "INVALID_AUTHENTICATION"
-    assert client.get(CONTACTS, headers=_auth(acct)).status_code == 401
+    assert client.get(CONTACTS, headers=bearer(acct)).status_code == 401
     # An error that would come before the unit of work is still a 401 first.
-    bad = client.post(CONTACTS, headers={**_auth(acct), "Content-Type": "application/json"},
+    bad = client.post(CONTACTS, headers={**bearer(acct), "Content-Type": "application/json"},
                       content=b"{not json")
     assert bad.status_code == 401
     # Nothing was written for the refused request.
@@ -92,7 +75,7 @@ def test_a_revoked_token_answers_401_before_a_bad_body_or_a_missing_scope(
     db.run_in_transaction(acct.sc.engine, lambda conn: conn.execute(
         update(api_tokens).where(api_tokens.c.account_id == acct.id, api_tokens.c.id == tid)
         .values(revoked_at=acct.now)))
-    bad = client.post(CONTACTS, headers={**_auth(acct), "Content-Type": "application/json"},
+    bad = client.post(CONTACTS, headers={**bearer(acct), "Content-Type": "application/json"},
                       content=b"{not json")
     assert bad.status_code == 401
 
@@ -106,7 +89,7 @@ def test_scopes_changed_in_the_database_apply_to_the_next_request(
         .values(scopes="crm.objects.contacts.read")))
     r = _create(client, acct, "denied@example.test")
     assert r.status_code == 403, r.text
-    assert client.get(CONTACTS, headers=_auth(acct)).status_code == 200
-    bad = client.post(CONTACTS, headers={**_auth(acct), "Content-Type": "application/json"},
+    assert client.get(CONTACTS, headers=bearer(acct)).status_code == 200
+    bad = client.post(CONTACTS, headers={**bearer(acct), "Content-Type": "application/json"},
                       content=b"{not json")
     assert bad.status_code == 403
