@@ -64,12 +64,14 @@ def acct(sc: Stagecoach) -> Acct:
 
 
 @pytest.fixture
-def client(sc: Stagecoach) -> Iterator[TestClient]:
-    """The API in process. The rate limiter leases permits once per block of requests;
-    it is left out so that every request is alike (statement counts, token checks)."""
+def client(acct: Acct) -> Iterator[TestClient]:
+    """The API in process, every request carrying the account's token unless it sends
+    its own. The rate limiter leases permits once per block of requests; it is left out
+    so that every request is alike (statement counts, token checks)."""
     from stagecoach.api.app import create_app
 
-    app = create_app(sc)
+    app = create_app(acct.sc)
     app.state.ratelimiter = None
     with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {acct.token}"
         yield c

@@ -98,6 +98,14 @@ class Acct:
     def ctx_readonly(self) -> Any:
         return self.sc.unit(self.id, self.now, readonly=True)
 
+    def token_with(self, *scopes: str, name: str = "limited") -> str:
+        """A new token of this account holding only `scopes`."""
+        from stagecoach.services import accounts
+        from stagecoach.store import db
+
+        return db.run_in_transaction(self.sc.engine, lambda conn: accounts.create_token(
+            conn, self.id, name, scopes, self.now))
+
     def in_unit(self, fn: Any) -> Any:
         with self.unit() as ctx:
             return fn(ctx)

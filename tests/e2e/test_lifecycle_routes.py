@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from stagecoach.api.app import create_app
-from stagecoach.services import accounts
-from stagecoach.store import db
 from tests.helpers import UI, Acct, C, D
-
-
-@pytest.fixture
-def client(acct: Acct) -> Iterator[TestClient]:
-    with TestClient(create_app(acct.sc)) as c:
-        c.headers["Authorization"] = f"Bearer {acct.token}"
-        yield c
-
-
-def _token(acct: Acct, *scopes: str) -> str:
-    return db.run_in_transaction(acct.sc.engine, lambda conn: accounts.create_token(
-        conn, acct.id, "limited", scopes, acct.now))
 
 
 def test_demote_route_moves_backward_with_reason(acct: Acct, client: TestClient) -> None:
@@ -53,7 +37,7 @@ def test_demote_route_errors_are_hubspot_shaped(acct: Acct, client: TestClient) 
 
 def test_demote_needs_its_own_scope(acct: Acct, client: TestClient) -> None:
     cid = acct.contact(stage="customer")
-    token = _token(acct, "crm.objects.contacts.write", "crm.objects.contacts.read")
+    token = acct.token_with("crm.objects.contacts.write", "crm.objects.contacts.read")
     r = client.post(f"/lifecycle/v1/contacts/{cid}/demote",
                     json={"stage": "lead", "reason": "x"},
                     headers={"Authorization": f"Bearer {token}"})

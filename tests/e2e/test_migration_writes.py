@@ -3,32 +3,14 @@ may set the "became a" dates, with its source recorded; unflagged writes cannot.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from stagecoach.api.app import create_app
 from stagecoach.domain import lifecycle_dates as ld
-from stagecoach.services import accounts
-from stagecoach.store import db
 from tests.helpers import Acct, C
 
 BECAME_LEAD = ld.became_key("lead")
 MIGRATING = {"Stagecoach-Migration": "true"}
 PATH = "/crm/v3/objects/contacts"
-
-
-@pytest.fixture
-def client(acct: Acct) -> Iterator[TestClient]:
-    with TestClient(create_app(acct.sc)) as c:
-        c.headers["Authorization"] = f"Bearer {acct.token}"
-        yield c
-
-
-def _token(acct: Acct, *scopes: str) -> str:
-    return db.run_in_transaction(acct.sc.engine, lambda conn: accounts.create_token(
-        conn, acct.id, "limited", scopes, acct.now))
 
 
 def _contact(email: str) -> dict[str, str]:
@@ -58,7 +40,7 @@ def test_the_same_create_unflagged_is_refused_as_read_only(client: TestClient) -
 
 def test_a_migration_without_the_migrate_scope_is_forbidden_and_writes_nothing(
         acct: Acct, client: TestClient) -> None:
-    token = _token(acct, "crm.objects.contacts.read", "crm.objects.contacts.write")
+    token = acct.token_with("crm.objects.contacts.read", "crm.objects.contacts.write")
     headers = {**MIGRATING, "Authorization": f"Bearer {token}"}
     r = client.post(PATH, json={"properties": _contact("noscope@x.test")}, headers=headers)
     assert r.status_code == 403

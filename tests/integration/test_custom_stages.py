@@ -307,12 +307,9 @@ def test_a_token_without_the_admin_scope_cannot_change_stages_through_the_api(
     from fastapi.testclient import TestClient
 
     from stagecoach.api.app import create_app
-    from stagecoach.services import accounts
-    from stagecoach.store import db
 
-    member = db.run_in_transaction(acct.sc.engine, lambda conn: accounts.create_token(
-        conn, acct.id, "member", ["crm.objects.contacts.write", "crm.schemas.contacts.read"],
-        acct.now))
+    member = acct.token_with("crm.objects.contacts.write", "crm.schemas.contacts.read",
+                             name="member")
     auth = {"Authorization": f"Bearer {member}"}
     with TestClient(create_app(acct.sc)) as client:
         assert client.get("/lifecycle/v1/stages", headers=auth).status_code == 200

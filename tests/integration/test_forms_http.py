@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from stagecoach.api.app import create_app
@@ -14,14 +12,6 @@ from tests.helpers import Acct, C
 FORM = {"name": "Demo request", "kind": "lead",
         "fields": [{"name": "email", "label": "Email", "required": True},
                    {"name": "firstname", "label": "First name", "required": True}]}
-
-
-@pytest.fixture
-def client(acct: Acct) -> Iterator[TestClient]:
-    c = TestClient(create_app(acct.sc))
-    c.headers["Authorization"] = f"Bearer {acct.token}"
-    yield c
-    c.close()
 
 
 def submit_url(acct: Acct, form_id: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,14 +15,6 @@ from stagecoach.store import imports as store
 from stagecoach.store.imports import State
 from tests.helpers import Acct
 from tests.integration.imports_helpers import by_email
-
-
-@pytest.fixture
-def client(acct: Acct) -> Iterator[TestClient]:
-    c = TestClient(create_app(acct.sc))
-    c.headers["Authorization"] = f"Bearer {acct.token}"
-    yield c
-    c.close()
 
 
 def request_json(mappings: list[dict[str, Any]], **extra: Any) -> str:

@@ -3,15 +3,9 @@ set the "became a" dates; an unflagged one cannot."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from stagecoach.api.app import create_app
 from stagecoach.domain import lifecycle_dates as ld
-from stagecoach.services import accounts
-from stagecoach.store import db
 from tests.helpers import Acct, C
 from tests.integration.imports_helpers import by_email
 from tests.integration.test_imports_http import request_json, wait_done
@@ -24,14 +18,6 @@ MAPPINGS = [
     {"columnObjectTypeId": "0-1", "columnName": "Lead since", "propertyName": BECAME_LEAD},
 ]
 CSV = "Email,Stage,Lead since\nann@gmail.com,Lead,2020-01-01T00:00:00.000Z\n"
-
-
-@pytest.fixture
-def client(acct: Acct) -> Iterator[TestClient]:
-    c = TestClient(create_app(acct.sc))
-    c.headers["Authorization"] = f"Bearer {acct.token}"
-    yield c
-    c.close()
 
 
 def _start(client: TestClient, headers: dict[str, str] | None = None, **extra: object
@@ -64,8 +50,7 @@ def test_an_unflagged_import_cannot_set_became_dates(acct: Acct, client: TestCli
 
 
 def test_a_migration_import_needs_the_migrate_scope(acct: Acct, client: TestClient) -> None:
-    token = db.run_in_transaction(acct.sc.engine, lambda conn: accounts.create_token(
-        conn, acct.id, "importer", ["crm.import", "crm.objects.contacts.write"], acct.now))
+    token = acct.token_with("crm.import", "crm.objects.contacts.write", name="importer")
     r = _start(client, {"Authorization": f"Bearer {token}"}, migration=True)
     assert r.status_code == 403  # type: ignore[attr-defined]
     assert r.json()["category"] == "MISSING_SCOPES"  # type: ignore[attr-defined]

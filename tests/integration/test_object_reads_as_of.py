@@ -3,12 +3,8 @@ answer the records as they stood at that instant, rebuilt from the property hist
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from stagecoach.api.app import create_app
 from stagecoach.domain.values import ms_to_iso
 from stagecoach.library import Stagecoach
 from stagecoach.services import records
@@ -16,15 +12,6 @@ from tests.helpers import Acct, C
 from tests.integration.test_batch_query_counts import counting
 
 BASE = "/crm/v3/objects/contacts"
-
-
-@pytest.fixture
-def client(acct: Acct) -> Iterator[TestClient]:
-    app = create_app(acct.sc)
-    app.state.ratelimiter = None  # so that statement counts compare alike
-    with TestClient(app) as c:
-        c.headers["Authorization"] = f"Bearer {acct.token}"
-        yield c
 
 
 def _archive(acct: Acct, rid: int) -> None:

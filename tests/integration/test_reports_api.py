@@ -9,19 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stagecoach.api.app import create_app
-from stagecoach.services import accounts
-from stagecoach.store import db
 from tests.helpers import Acct, C
 from tests.integration.test_reports_funnel import STAGES, build_paths
 
 BASE = "/lifecycle/v1/reports"
-
-
-@pytest.fixture
-def client(acct: Acct) -> TestClient:
-    c = TestClient(create_app(acct.sc))
-    c.headers["Authorization"] = f"Bearer {acct.token}"
-    return c
 
 
 def test_funnel_post_and_get_give_the_same_report(acct: Acct, client: TestClient):
@@ -131,8 +122,7 @@ def test_bad_requests_get_hubspot_shaped_errors(client: TestClient, method, path
 def test_reports_need_a_token_with_the_object_read_scope(acct: Acct, client: TestClient):
     anonymous = TestClient(create_app(acct.sc))
     assert anonymous.get(f"{BASE}/funnel").status_code == 401
-    token = db.run_in_transaction(acct.sc.engine, lambda conn: accounts.create_token(
-        conn, acct.id, "companies only", ["crm.objects.companies.read"], acct.now))
+    token = acct.token_with("crm.objects.companies.read", name="companies only")
     limited = TestClient(create_app(acct.sc))
     limited.headers["Authorization"] = f"Bearer {token}"
     r = limited.get(f"{BASE}/funnel")
