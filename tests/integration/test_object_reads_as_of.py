@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from stagecoach.domain.values import ms_to_iso
 from stagecoach.library import Stagecoach
 from stagecoach.services import records
-from tests.helpers import Acct, C
+from tests.helpers import CO, Acct, C
 from tests.integration.test_batch_query_counts import counting
 
 BASE = "/crm/v3/objects/contacts"
@@ -121,3 +121,38 @@ def test_list_as_of_costs_the_same_statements_for_10_and_60_records(
                     json={"inputs": [{"id": str(i)} for i in ids], "properties": ["email"]})
     assert costs[0] == costs[1]
     assert len(statements) <= costs[0] + 2
+
+
+def test_read_as_of_lists_the_associations_that_stood_then(acct: Acct,
+                                                           client: TestClient) -> None:
+    rid = acct.contact(stage="lead")
+    first = acct.company(name="First")
+    acct.associate(C, rid, CO, first, (1,))  # primary
+    t_first = acct.tick()
+    second = acct.company(name="Second")
+    acct.associate(C, rid, CO, second, (1,))  # the first is demoted to unlabelled
+    t_both = acct.tick()
+    r = client.delete(f"/crm/v4/objects/contacts/{rid}/associations/companies/{first}")
+    assert r.status_code == 204, r.text
+    with acct.unit() as ctx:
+        assert records.archive(ctx, CO, [second])
+
+    def companies(as_of: int | None) -> dict[str, list[str]]:
+        params = {"associations": "companies", **({} if as_of is None else {"asOf": str(as_of)})}
+        body = client.get(f"{BASE}/{rid}", params=params).json()
+        found: dict[str, list[str]] = {}
+        for x in body.get("associations", {}).get("companies", {}).get("results", []):
+            found.setdefault(x["id"], []).append(x["type"])
+        return found
+
+    then = companies(t_first)
+    assert set(then) == {str(first)} and len(then[str(first)]) == 2  # primary + unlabelled
+    both = companies(t_both)
+    assert set(both) == {str(first), str(second)}
+    assert len(both[str(first)]) == 1 and len(both[str(second)]) == 2
+    assert set(companies(None)) == set()  # one removed, the other archived since
+    # The list read sees the same pairs at that moment.
+    listed = client.get(BASE, params={"asOf": str(t_both), "associations": "companies"})
+    got = {x["id"] for r in listed.json()["results"]
+           for x in r["associations"]["companies"]["results"]}
+    assert got == {str(first), str(second)}

@@ -56,7 +56,7 @@ def read_options(request: Request) -> ReadOptions:
 def render(ctx: Ctx, ot: ObjectType, rows: Sequence[RecordRow], opts: ReadOptions,
            as_of: int | None = None) -> list[dict[str, Any]]:
     """The records as the wire shows them; with `as_of`, as they stood then (records that
-    did not exist yet are left out)."""
+    did not exist yet are left out), their associations included."""
     if as_of is not None:
         rows = timeline.rows_as_of(ctx, ot, rows, opts.properties or DEFAULT_READ[ot], as_of)
     ids = [r.id for r in rows]
@@ -69,7 +69,9 @@ def render(ctx: Ctx, ot: ObjectType, rows: Sequence[RecordRow], opts: ReadOption
                    for rid, by_name in history.items()}
     assoc: dict[ObjectType, dict[int, dict[int, list[int]]]] = {}
     for to_type in opts.associations or ():
-        assoc[to_type] = links.of_records(ctx.conn, ctx.account_id, ot, ids, to_type)
+        assoc[to_type] = (
+            links.of_records(ctx.conn, ctx.account_id, ot, ids, to_type) if as_of is None
+            else links.of_records_as_of(ctx.conn, ctx.account_id, ot, ids, to_type, as_of))
     return [
         wire.record_json(
             ctx.catalog, row, opts.properties,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, and_, delete, or_, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.objects import ObjectType
@@ -17,6 +17,7 @@ from stagecoach.store.bulk import insert_many
 from stagecoach.store.schema import association_history, associations
 
 A = associations.c
+AH = association_history.c
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,41 @@ def of_records(
     )
     if not include_archived:
         q = q.where(R.archived.is_(False))
+    for r in conn.execute(q):
+        out[r.from_id].setdefault(r.to_id, []).append(r.type_id)
+    return out
+
+
+def of_records_as_of(
+    conn: Connection, account_id: int, from_type: ObjectType, from_ids: Iterable[int],
+    to_type: ObjectType, as_of: int,
+) -> dict[int, dict[int, list[int]]]:
+    """from_id -> {to_id: [type ids]} as they stood at `as_of`: every add and remove is
+    logged (both directions), so a pair held a type then when its latest log entry up to
+    that moment is an add. Targets are those that existed then and were not archived."""
+    from stagecoach.store.schema import records
+
+    ids = sorted(set(from_ids))
+    out: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    if not ids:
+        return out
+    R = records.c
+    latest = (
+        select(AH.from_id, AH.to_id, AH.type_id, func.max(AH.id).label("id"))
+        .where(AH.account_id == account_id, AH.from_type == int(from_type),
+               AH.from_id.in_(ids), AH.to_type == int(to_type), AH.ts <= as_of)
+        .group_by(AH.from_id, AH.to_id, AH.type_id)
+        .subquery()
+    )
+    q = (
+        select(latest.c.from_id, latest.c.to_id, latest.c.type_id)
+        .join(association_history, and_(AH.account_id == account_id, AH.id == latest.c.id))
+        .join(records, and_(R.account_id == account_id, R.object_type == int(to_type),
+                            R.id == latest.c.to_id))
+        .where(AH.action == "add", R.created_at <= as_of,
+               or_(R.archived.is_(False), R.archived_at.is_(None), R.archived_at > as_of))
+        .order_by(latest.c.from_id, latest.c.to_id, latest.c.type_id)
+    )
     for r in conn.execute(q):
         out[r.from_id].setdefault(r.to_id, []).append(r.type_id)
     return out
