@@ -84,3 +84,37 @@ def test_concurrent_writers_to_related_records_lose_nothing(acct: Acct) -> None:
                 .order_by(property_history.c.ts.desc(), property_history.c.id.desc())
                 .limit(1)).scalar()
             assert latest == acct.stage(ot, rid)
+
+
+def _creator(url: str, account_id: int, company: int, tag: str, n: int, errors: Any) -> None:
+    from stagecoach.services.records import NewRecord
+
+    sc = Stagecoach(url, upgrade=False)
+    try:
+        for i in range(n):
+            sc.run(account_id, lambda ctx, i=i: records.create(
+                ctx, C, [NewRecord({"email": f"{tag}{i}@race.test"}, [(CO, company, ())])],
+                API))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        errors.put(repr(exc))
+    finally:
+        sc.close()
+
+
+def test_concurrent_creates_into_one_company_count_every_contact(acct: Acct) -> None:
+    co = acct.company(name="Crowded")
+    url = str(acct.sc.engine.url.render_as_string(hide_password=False))
+    ctx = mp.get_context("spawn")
+    errors = ctx.Queue()
+    procs = [ctx.Process(target=_creator, args=(url, acct.id, co, f"w{k}-", 15, errors))
+             for k in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(180)
+    assert all(p.exitcode == 0 for p in procs)
+    assert errors.empty(), errors.get()
+    # Each create recounted the company: whatever the interleaving, the count it kept is
+    # the number of contacts it has (a count read before another writer's commit would
+    # lose that writer's contact).
+    assert acct.values(CO, co)["num_associated_contacts"] == 45

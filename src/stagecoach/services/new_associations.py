@@ -27,8 +27,8 @@ from stagecoach.services.associations import (
     COUNTED,
     AssociationRequest,
     associate,
+    count_new_partners,
     holder_side,
-    recount,
 )
 from stagecoach.services.context import Ctx
 from stagecoach.store import associations as store
@@ -111,7 +111,15 @@ def write(ctx: Ctx, op: int, links: NewLinks) -> None:
     then the association counts of the existing records they joined. Only the general path
     (`links.general`) writes to the new records themselves."""
     store.add_new(ctx.conn, ctx.account_id, list(links.fresh.items()), ctx.now, op)
+    recounted: set[tuple[ObjectType, int]] = set()
     for source, requests in links.general.items():
+        # It counts every record it touches in full, the fresh rows above included.
         associate(ctx, requests, source, op=op)
-    # The new records' own counts went into their insert; their partners' change now.
-    recount(ctx, sorted(links.partners, key=lambda p: (int(p[0]), p[1])))
+        recounted.update((r.from_type, r.from_id) for r in requests)
+        recounted.update((r.to_type, r.to_id) for r in requests)
+    # The new records' own counts went into their insert; each partner gains each new
+    # record it was joined to once, whatever the types between them.
+    joined = {(ObjectType(k[2]), k[3], ObjectType(k[0]), k[1])
+              for keys in links.fresh.values() for k in keys}
+    count_new_partners(ctx, sorted((pt, pid, nt) for pt, pid, nt, _ in joined
+                                   if (pt, pid) not in recounted))
