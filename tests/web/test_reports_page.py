@@ -7,7 +7,6 @@ import itertools
 import re
 
 import pytest
-
 from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
