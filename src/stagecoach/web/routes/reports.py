@@ -151,13 +151,13 @@ def chart_panels(request: Request, result: ReportResult, labels: dict[str, str],
                 labels, i + 1, scale, (group.value,)))
         return out
     if isinstance(result, TimeInStageResult):
-        out = [_time_panel("time-chart", "Median time in stage",
-                           "Median length of completed stays per stage.", result.stages,
-                           labels, 1, None)]
         # A group's median can exceed the whole's, so the shared scale is the largest of all.
         scale = max((s.median_ms or 0 for ss in [result.stages,
                                                  *(g for _, g in result.breakdown or ())]
                      for s in ss), default=0) or None
+        out = [_time_panel("time-chart", "Median time in stage",
+                           "Median length of completed stays per stage.", result.stages,
+                           labels, 1, scale)]
         for i, (value, stages) in enumerate(result.breakdown or ()):
             name = _group_name(value, options)
             out.append(_time_panel(
