@@ -4,6 +4,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,13 +80,13 @@ def test_a_report_with_a_breakdown_charts_each_value_beside_its_numbers_and_expo
     with page.expect_download() as png:
         page.get_by_test_id("export-png-1").click()
     assert png.value.suggested_filename == f"{report}-1.png"
-    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with page.expect_download() as svg:
         page.get_by_test_id("export-svg-1").click()
-    assert b"<svg" in open(svg.value.path(), "rb").read()
+    assert b"<svg" in Path(svg.value.path()).read_bytes()
     with page.expect_download() as csv_file:
         page.get_by_test_id("export-csv").click()
-    rows = open(csv_file.value.path(), encoding="utf-8").read().splitlines()
+    rows = Path(csv_file.value.path()).read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("breakdown,stage,")
     assert any(r.startswith("NEW,lead,") for r in rows)
     assert any(r.startswith("OPEN,customer,") for r in rows)
