@@ -93,7 +93,7 @@ class Panel:
     svg: str
     title: str
     header: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
 
 
 def _funnel_panel(request: Request, chart_id: str, title: str, desc: str,
@@ -176,10 +176,10 @@ def chart_panels(request: Request, result: ReportResult, labels: dict[str, str],
         # (each point of a group is at most the whole's).
         scale = max((c for _, c in whole.points), default=0) or None
         for j, (value, series) in enumerate(result.breakdown or ()):
-            group = _group_name(value, options)
+            gname = _group_name(value, options)
             out.append(_changes_panel(
-                f"changes-chart-{i}-{j}", f"{group}: entered {name} per {per}",
-                f"Records whose breakdown value is {group} entering {name} per {per}.",
+                f"changes-chart-{i}-{j}", f"{gname}: entered {name} per {per}",
+                f"Records whose breakdown value is {gname} entering {name} per {per}.",
                 series[i], i, scale))
     return out
 
