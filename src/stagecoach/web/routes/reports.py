@@ -4,6 +4,8 @@ behind each funnel step. Every number comes from services/reports, as the API's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,11 +18,13 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.report_results import (
     FunnelResult,
     ReportResult,
+    Series,
     StageChangesResult,
+    StageTime,
     TimeInStageResult,
     to_csv,
 )
-from stagecoach.domain.reports import FunnelMode, Interval, ReportKind
+from stagecoach.domain.reports import FunnelMode, FunnelStep, Interval, ReportKind
 from stagecoach.domain.values import PropertyType, is_decimal, ms_to_iso
 from stagecoach.services import reports
 from stagecoach.services.context import Ctx
@@ -82,44 +86,107 @@ def _group_name(value: str | None, options: dict[str, str]) -> str:
     return "(no value)" if value is None else options.get(value, value)
 
 
-def chart_svg(request: Request, result: ReportResult, labels: dict[str, str],
-              options: dict[str, str] | None = None) -> list[str]:
-    """The charts of a result: one per funnel (then one per breakdown value, small
-    multiples on the whole funnel's scale), per stage-time measure, per stage series.
-    `options` labels the breakdown property's values."""
+@dataclass(frozen=True)
+class Panel:
+    """One chart with its own numbers: the table beside it shows what its bars show, so
+    every small multiple reads without the chart."""
+    svg: str
+    title: str
+    header: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+
+
+def _funnel_panel(request: Request, chart_id: str, title: str, desc: str,
+                  steps: Sequence[FunnelStep], labels: dict[str, str], colour: int,
+                  scale: float | None, group: tuple[str | None] | None = None) -> Panel:
+    items = [charts.Bar(labels.get(s.stage, s.stage), s.count,
+                        f"{s.count} ({_pct(s.cumulative_conversion)})",
+                        _records_href(request, s.stage, group[0], True) if group
+                        else _records_href(request, s.stage)) for s in steps]
+    rows = [(labels.get(s.stage, s.stage), str(s.count), _pct(s.next_step_conversion),
+             _pct(s.cumulative_conversion)) for s in steps]
+    return Panel(charts.bars(chart_id, title, desc, items, colour, scale), title,
+                 ("Stage", "Count", "Next step", "Cumulative"), rows)
+
+
+def _time_panel(chart_id: str, title: str, desc: str, stages: Sequence[StageTime],
+                labels: dict[str, str], colour: int, scale: float | None) -> Panel:
+    d = pages.fmt_duration
+    items = [charts.Bar(labels.get(s.stage, s.stage), float(s.median_ms or 0),
+                        d(s.median_ms) or "no stays") for s in stages]
+    rows = [(labels.get(s.stage, s.stage), str(s.completed_stays), d(s.median_ms),
+             d(s.p90_ms), d(s.mean_ms), str(s.current_count), d(s.current_median_age_ms))
+            for s in stages]
+    return Panel(charts.bars(chart_id, title, desc, items, colour, scale), title,
+                 ("Stage", "Completed stays", "Median", "90th percentile", "Mean",
+                  "In stage now", "Median time so far"), rows)
+
+
+def _changes_panel(chart_id: str, title: str, desc: str, series: Series, colour: int,
+                   scale: float | None) -> Panel:
+    items = [charts.Bar(ms_to_iso(t)[:10], c, str(c)) for t, c in series.points]
+    return Panel(charts.bars(chart_id, title, desc, items, colour, scale), title,
+                 ("Starting", "Entries"), [(ms_to_iso(t)[:10], str(c))
+                                           for t, c in series.points])
+
+
+def chart_panels(request: Request, result: ReportResult, labels: dict[str, str],
+                 options: dict[str, str] | None = None) -> list[Panel]:
+    """The charts of a result, each with its table: the whole funnel, the median time per
+    stage, or one series per stage; then, with a breakdown, the same per breakdown value as
+    small multiples on one scale, so that groups compare at a glance. `options` labels the
+    breakdown property's values."""
     options = options or {}
     if isinstance(result, FunnelResult):
-        items = [charts.Bar(labels.get(s.stage, s.stage), s.count,
-                            f"{s.count} ({_pct(s.cumulative_conversion)})",
-                            _records_href(request, s.stage)) for s in result.steps]
-        out = [charts.bars("funnel-chart", f"Funnel ({result.mode.value})",
-                           f"Records per funnel step, {result.object_type.plural}.", items)]
+        mode = result.mode.value
+        out = [_funnel_panel(request, "funnel-chart", f"Funnel ({mode})",
+                             f"Records per funnel step, {result.object_type.plural}.",
+                             result.steps, labels, 0, None)]
         scale = max((s.count for s in result.steps), default=0) or None
         for i, group in enumerate(result.breakdown or ()):
             name = _group_name(group.value, options)
-            items = [charts.Bar(labels.get(s.stage, s.stage), s.count,
-                                f"{s.count} ({_pct(s.cumulative_conversion)})",
-                                _records_href(request, s.stage, group.value, True))
-                     for s in group.steps]
-            out.append(charts.bars(
-                f"funnel-chart-{i}", f"{name}: funnel ({result.mode.value})",
-                f"Records per funnel step whose breakdown value is {name}.", items,
-                i + 1, scale))
+            out.append(_funnel_panel(
+                request, f"funnel-chart-{i}", f"{name}: funnel ({mode})",
+                f"Records per funnel step whose breakdown value is {name}.", group.steps,
+                labels, i + 1, scale, (group.value,)))
         return out
     if isinstance(result, TimeInStageResult):
-        items = [charts.Bar(labels.get(s.stage, s.stage), float(s.median_ms or 0),
-                            pages.fmt_duration(s.median_ms) or "no stays")
-                 for s in result.stages]
-        return [charts.bars("time-chart", "Median time in stage",
-                            "Median length of completed stays per stage.", items, 1)]
+        # A group's median can exceed the whole's, so the shared scale is the largest of all.
+        scale = max((s.median_ms or 0 for ss in [result.stages,
+                                                 *(g for _, g in result.breakdown or ())]
+                     for s in ss), default=0) or None
+        out = [_time_panel("time-chart", "Median time in stage",
+                           "Median length of completed stays per stage.", result.stages,
+                           labels, 1, scale)]
+        for i, (value, stages) in enumerate(result.breakdown or ()):
+            name = _group_name(value, options)
+            out.append(_time_panel(
+                f"time-chart-{i}", f"{name}: median time in stage",
+                f"Median length of completed stays per stage, records whose breakdown "
+                f"value is {name}.", stages, labels, i + 2, scale))
+        return out
     assert isinstance(result, StageChangesResult)
     out = []
-    for i, s in enumerate(result.series):
-        items = [charts.Bar(ms_to_iso(t)[:10], c, str(c)) for t, c in s.points]
-        name = labels.get(s.stage, s.stage)
-        out.append(charts.bars(f"changes-chart-{i}", f"Entered {name} per {result.interval}",
-                               f"Records entering {name} per {result.interval}.", items, i))
+    per = result.interval.value
+    for i, whole in enumerate(result.series):
+        name = labels.get(whole.stage, whole.stage)
+        out.append(_changes_panel(f"changes-chart-{i}", f"Entered {name} per {per}",
+                                  f"Records entering {name} per {per}.", whole, i, None))
+        # The groups' series of this stage sit right after the whole one, on its scale
+        # (each point of a group is at most the whole's).
+        scale = max((c for _, c in whole.points), default=0) or None
+        for j, (value, series) in enumerate(result.breakdown or ()):
+            gname = _group_name(value, options)
+            out.append(_changes_panel(
+                f"changes-chart-{i}-{j}", f"{gname}: entered {name} per {per}",
+                f"Records whose breakdown value is {gname} entering {name} per {per}.",
+                series[i], i, scale))
     return out
+
+
+def chart_svg(request: Request, result: ReportResult, labels: dict[str, str],
+              options: dict[str, str] | None = None) -> list[str]:
+    return [p.svg for p in chart_panels(request, result, labels, options)]
 
 
 def _compute(request: Request, kind: ReportKind, raw: dict[str, object]
@@ -152,17 +219,17 @@ def show(request: Request) -> Response:
     context = run(request, session, choices, readonly=True)
     result: ReportResult | None = None
     error = ""
-    svgs: list[str] = []
+    panels: list[Panel] = []
     try:
         result, labels, options = _compute(request, kind, raw)
-        svgs = chart_svg(request, result, labels, options)
+        panels = chart_panels(request, result, labels, options)
     except DomainError as exc:
         error = exc.message
     query = urlencode(list(request.query_params.multi_items()))
     table = result.table() if result is not None else None
     return pages.render(request, "reports.html", {
         **context, "kind": kind, "q": request.query_params, "raw": raw, "error": error,
-        "charts": [Markup(s) for s in svgs], "table": table, "result": result,
+        "panels": [(Markup(p.svg), p) for p in panels], "table": table, "result": result,
         "query": query, "modes": list(FunnelMode), "intervals": list(Interval),
         "selected": set(request.query_params.getlist("stages"))}, session,
         section="reports")
