@@ -124,26 +124,29 @@ COUNTED: dict[ObjectType, tuple[tuple[str, ObjectType], ...]] = {
 }
 
 
-def recount(ctx: Ctx, touched: Sequence[tuple[ObjectType, int]], *, locked: bool = False
-            ) -> None:
+CALCULATED = Source(SourceType.CALCULATED, "association_count")
+
+
+def recount(ctx: Ctx, touched: Sequence[tuple[ObjectType, int]]) -> None:
     """Refresh the association counts of the records whose associations changed, as
-    calculated writes (history versions with source CALCULATED). `locked`: the caller
-    holds the records' row locks."""
+    calculated writes (history versions with source CALCULATED)."""
+    for ot in COUNTED:
+        ids = sorted({rid for t, rid in touched if t is ot})
+        if ids:
+            found = _counted(ctx, ot, ids, locked=False)
+            writes.write(ctx, ot, [writes.ItemWrite(rid, p) for rid, p in found.items()],
+                         CALCULATED, WriteOptions(system=True))
+
+
+def _counted(ctx: Ctx, ot: ObjectType, ids: Sequence[int], *, locked: bool
+             ) -> dict[int, dict[str, str | None]]:
+    """Every counted property of these records, counted in full."""
     from stagecoach.store.association_counts import counts
 
-    calculated = Source(SourceType.CALCULATED, "association_count")
-    for ot, props in COUNTED.items():
-        ids = sorted({rid for t, rid in touched if t is ot})
-        if not ids:
-            continue
-        per_record: dict[int, dict[str, str | None]] = {i: {} for i in ids}
-        found = counts(ctx.conn, ctx.account_id, ot, ids, [partner for _, partner in props],
-                       locked=locked)
-        for name, partner in props:
-            for rid, n in found[partner].items():
-                per_record[rid][name] = str(n)
-        writes.write(ctx, ot, [writes.ItemWrite(rid, p) for rid, p in per_record.items()],
-                     calculated, WriteOptions(system=True))
+    props = COUNTED[ot]
+    found = counts(ctx.conn, ctx.account_id, ot, ids, [partner for _, partner in props],
+                   locked=locked)
+    return {rid: {name: str(found[partner][rid]) for name, partner in props} for rid in ids}
 
 
 def count_new_partners(ctx: Ctx, joined: Sequence[tuple[ObjectType, int, ObjectType]]
@@ -159,24 +162,25 @@ def count_new_partners(ctx: Ctx, joined: Sequence[tuple[ObjectType, int, ObjectT
             if counted is partner:
                 per = added.setdefault(ot, {}).setdefault(rid, {})
                 per[name] = per.get(name, 0) + 1
-    calculated = Source(SourceType.CALCULATED, "association_count")
     for ot, per_record in added.items():
         # Locked (on PostgreSQL) before the stored count is read, so that a concurrent
         # writer's increment is waited for and built on, not overwritten.
         rows = records.load(ctx.conn, ctx.account_id, ot, per_record, lock=True)
-        items, unknown = [], []
+        values: dict[int, dict[str, str | None]] = {}
+        unknown = []
         for rid, plus in per_record.items():
             row = rows.get(rid)
             if row is None:
                 continue  # archived meanwhile: an archived record's counts are not kept
             have: dict[str, Any] = {name: row.values.get(name) for name in plus}
             if any(v is None for v in have.values()):
-                unknown.append((ot, rid))
-                continue
-            items.append(writes.ItemWrite(
-                rid, {name: str(int(have[name]) + n) for name, n in plus.items()}))
-        writes.write(ctx, ot, items, calculated, WriteOptions(system=True))
-        recount(ctx, unknown, locked=True)
+                unknown.append(rid)
+            else:
+                values[rid] = {name: str(int(have[name]) + n) for name, n in plus.items()}
+        if unknown:
+            values.update(_counted(ctx, ot, unknown, locked=True))
+        writes.write(ctx, ot, [writes.ItemWrite(rid, v) for rid, v in values.items()],
+                     CALCULATED, WriteOptions(system=True), locked=rows)
 
 
 def holder_side(x: Link) -> Link:

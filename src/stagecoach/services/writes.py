@@ -56,12 +56,17 @@ def write(
     items: Sequence[ItemWrite],
     source: Source,
     options: WriteOptions = WriteOptions(),
+    locked: Mapping[int, RecordRow] | None = None,
 ) -> list[ItemResult]:
+    """`locked`: the records as the caller just loaded them with their locks, in this
+    transaction, so that the first round need not read them again."""
     results: list[ItemResult | None] = [None] * len(items)
-    for indexes in rounds(items):
+    for n, indexes in enumerate(rounds(items)):
         op = ctx.new_op()
-        rows = records.load(ctx.conn, ctx.account_id, object_type,
-                            [items[i].record_id for i in indexes], lock=True)
+        wanted = [items[i].record_id for i in indexes]
+        rows = ({rid: locked[rid] for rid in wanted if rid in locked}
+                if n == 0 and locked is not None
+                else records.load(ctx.conn, ctx.account_id, object_type, wanted, lock=True))
         ctx.at_least(max((r.updated_at for r in rows.values()), default=0))
         planned: list[tuple[int, RecordRow, WritePlan]] = []
         for i in indexes:
