@@ -36,6 +36,20 @@ def _worker(url: str, account_id: int, ot: int, writes: list[tuple[int, dict[str
         sc.close()
 
 
+def _run_all(jobs: list[tuple[Any, tuple[Any, ...]]]) -> None:
+    """Run each (target, args) in its own process at once; every one must succeed (each
+    target takes an error queue as its last argument)."""
+    ctx = mp.get_context("spawn")
+    errors = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, errors)) for target, args in jobs]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(180)
+    assert all(p.exitcode == 0 for p in procs)
+    assert errors.empty(), errors.get()
+
+
 def test_concurrent_writers_to_related_records_lose_nothing(acct: Acct) -> None:
     acct.settings(syncWithPrimaryCompany=True)
     co = acct.company(stage="subscriber")
@@ -53,17 +67,9 @@ def test_concurrent_writers_to_related_records_lose_nothing(acct: Acct) -> None:
     contact_moves = [(c, {"lifecyclestage": "lead"}) for c in contacts]
     renames = [(c, {"firstname": f"n{i}-{c}"}) for i in range(3) for c in contacts]
 
-    ctx = mp.get_context("spawn")
-    errors = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(url, acct.id, int(ot), w, errors))
-             for ot, w in ((D, deal_moves), (CO, company_moves), (C, contact_moves),
-                           (C, renames))]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(180)
-    assert all(p.exitcode == 0 for p in procs)
-    assert errors.empty(), errors.get()
+    _run_all([(_worker, (url, acct.id, int(ot), w))
+              for ot, w in ((D, deal_moves), (CO, company_moves), (C, contact_moves),
+                            (C, renames))])
 
     # The deal was won: company and every primary contact end as customers, whatever the
     # interleaving (forward-only writes commute to the furthest stage).
@@ -104,16 +110,7 @@ def _creator(url: str, account_id: int, company: int, tag: str, n: int, errors: 
 def test_concurrent_creates_into_one_company_count_every_contact(acct: Acct) -> None:
     co = acct.company(name="Crowded")
     url = str(acct.sc.engine.url.render_as_string(hide_password=False))
-    ctx = mp.get_context("spawn")
-    errors = ctx.Queue()
-    procs = [ctx.Process(target=_creator, args=(url, acct.id, co, f"w{k}-", 15, errors))
-             for k in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(180)
-    assert all(p.exitcode == 0 for p in procs)
-    assert errors.empty(), errors.get()
+    _run_all([(_creator, (url, acct.id, co, f"w{k}-", 15)) for k in range(3)])
     # Each create recounted the company: whatever the interleaving, the count it kept is
     # the number of contacts it has (a count read before another writer's commit would
     # lose that writer's contact).

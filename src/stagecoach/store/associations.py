@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
 
@@ -191,9 +192,8 @@ def of_records(
     from stagecoach.store.schema import records
 
     ids = sorted(set(from_ids))
-    out: dict[int, dict[int, list[int]]] = defaultdict(dict)
     if not ids:
-        return out
+        return defaultdict(dict)
     R = records.c
     q = (
         select(A.from_id, A.to_id, A.type_id)
@@ -205,8 +205,14 @@ def of_records(
     )
     if not include_archived:
         q = q.where(R.archived.is_(False))
-    for r in conn.execute(q):
-        out[r.from_id].setdefault(r.to_id, []).append(r.type_id)
+    return _by_from(conn, q)
+
+
+def _by_from(conn: Connection, q: Any) -> dict[int, dict[int, list[int]]]:
+    """from_id -> {to_id: [type ids]} of a query's (from_id, to_id, type_id) rows."""
+    out: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    for from_id, to_id, type_id in conn.execute(q):
+        out[from_id].setdefault(to_id, []).append(type_id)
     return out
 
 
@@ -220,9 +226,8 @@ def of_records_as_of(
     from stagecoach.store.schema import records
 
     ids = sorted(set(from_ids))
-    out: dict[int, dict[int, list[int]]] = defaultdict(dict)
     if not ids:
-        return out
+        return defaultdict(dict)
     R = records.c
     latest = (
         select(AH.from_id, AH.to_id, AH.type_id, func.max(AH.id).label("id"))
@@ -240,9 +245,7 @@ def of_records_as_of(
                or_(R.archived.is_(False), R.archived_at.is_(None), R.archived_at > as_of))
         .order_by(latest.c.from_id, latest.c.to_id, latest.c.type_id)
     )
-    for r in conn.execute(q):
-        out[r.from_id].setdefault(r.to_id, []).append(r.type_id)
-    return out
+    return _by_from(conn, q)
 
 
 def _log(
