@@ -127,3 +127,35 @@ def test_stage_changes_as_of_ignore_later_entries(acct: Acct):
                  **{"from": "2024-01-01T00:00:00Z"})
     assert got == {"lead": [("2024-01-01T00:00:00.000Z", 3)],
                    "marketingqualifiedlead": [("2024-01-01T00:00:00.000Z", 1)]}
+
+
+def test_stage_changes_over_every_stage_leave_out_entries_into_deleted_stages(acct: Acct):
+    from stagecoach.services import stages
+
+    at(acct, "2024-01-02T10:00:00Z")
+    gone = acct.contact("evangelist")
+    acct.contact("lead", hs_lead_status="NEW")
+    moved = acct.contact("evangelist", hs_lead_status="NEW")
+    acct.update(C, gone, {"lifecyclestage": ""}, UI)  # its one entry: evangelist
+    at(acct, "2024-01-03T10:00:00Z")
+    # Deleting the stage moves the record still in it: an entry into customer.
+    acct.in_unit(lambda ctx: stages.delete(ctx, "evangelist", replacement="customer"))
+    assert acct.stage(C, moved) == "customer"
+
+    def report(**raw: object) -> dict[str, object]:
+        with acct.ctx_readonly() as ctx:
+            every = [s.value for s in ctx.catalog.stages]
+            out = reports.stage_changes(ctx, {"interval": "day", **raw}).as_json()
+        assert [s["stage"] for s in out["series"]] == every  # every current stage, in order
+        return out
+
+    # Over all time (no stage filter in the database) and within a range (filtered).
+    for raw in ({}, {"from": "2024-01-02T00:00:00Z", "to": "2024-01-03T23:59:59.999Z"}):
+        got = {s["stage"]: [p["count"] for p in s["points"]]
+               for s in report(**raw)["series"]}
+        assert "evangelist" not in got
+        assert got["lead"][:2] == [1, 0] and got["customer"][:2] == [0, 1]
+        assert sum(sum(v) for v in got.values()) == 2
+        # The cleared record entered nothing still reported: no "(no value)" group.
+        by = report(breakdown="hs_lead_status", **raw)
+        assert None not in [g["value"] for g in by["breakdown"]]

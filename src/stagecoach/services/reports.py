@@ -100,7 +100,8 @@ def time_in_stage(ctx: Ctx, raw: Mapping[str, object]) -> TimeInStageResult:
 def stage_changes(ctx: Ctx, raw: Mapping[str, object]) -> StageChangesResult:
     p = params(ctx, ReportKind.STAGE_CHANGES, raw)
     prop = _breakdown_def(ctx, p)
-    days = rs.entries_per_day(ctx.conn, ctx.account_id, p, prop)
+    every = set(p.stages) >= {s.value for s in ctx.catalog.stages}
+    days = rs.entries_per_day(ctx.conn, ctx.account_id, p, prop, every)
     first = p.start if p.start is not None else min((d for _, _, d, _ in days), default=None)
     last = p.end if p.end is not None else (p.as_of if p.as_of is not None else ctx.now)
     if first is None:

@@ -595,20 +595,28 @@ def _int(v: Any) -> int | None:
 
 def entries_per_day(
     conn: Connection, account_id: int, p: ReportParams, breakdown: PropertyDef | None,
+    every_stage: bool = False,
 ) -> list[tuple[str | None, str, int, int]]:
-    """(breakdown value, stage, UTC day start ms, entries), every entry counted."""
+    """(breakdown value, stage, UTC day start ms, entries), every entry counted.
+    `every_stage`: the report asks for every stage of the current set. Over all time the
+    entries are then not filtered by stage (a comparison with each stage per entry, a fifth
+    of the time on PostgreSQL), and the few groups of stages since deleted are dropped from
+    the result. With a time bound the filter stays: per stage, the entry index's day column
+    bounds a range (SQLite would otherwise walk the whole index)."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
     bcols = q.bval(q.pop)
     day = S.entered_day
+    unfiltered = every_stage and p.start is None and p.end is None and p.as_of is None
     stmt = (
         select(S.stage, *bcols, day.label("day"), func.count().label("n"))
         .select_from(q.source())
-        .where(*q.entries(), *q.scoped(), S.stage.in_(p.stages))
+        .where(*q.entries(), *q.scoped(), *(() if unfiltered else (S.stage.in_(p.stages),)))
         .group_by(S.stage, *bcols, day)
     )
+    wanted = set(p.stages)
     return [
         (r._mapping["bval"] if p.breakdown is not None else None, r.stage,
          int(r.day) * DAY_MS, int(r.n))
-        for r in conn.execute(stmt)
+        for r in conn.execute(stmt) if r.stage in wanted
     ]
