@@ -76,16 +76,13 @@ _SUMMARY_ASSOC = {
         f"{'' if pg else ' INDEXED BY ix_association_history_op'} WHERE account_id = ? "
         "AND op_id = ? GROUP BY from_type, to_type, type_id, action")
     for pg in (False, True)}
-_ANY_ASSOC = driver.Sql(
-    "SELECT id FROM association_history WHERE account_id = ? AND op_id = ? LIMIT 1")
 
 
 def summarize(conn: Connection, account_id: int, op_id: int) -> StepSummary:
     params = (account_id, op_id)
     pg = is_postgres(conn)
     props = driver.rows(conn, _SUMMARY_PROPS[pg], params)
-    assoc = (driver.rows(conn, _SUMMARY_ASSOC[pg], params)
-             if driver.first(conn, _ANY_ASSOC, params) is not None else [])
+    assoc = driver.rows(conn, _SUMMARY_ASSOC[pg], params)
     return StepSummary(
         [PropertyChanges(ObjectType(r[0]), r[1], r[2], r[3]) for r in props],
         [AssociationChanges(ObjectType(r[0]), ObjectType(r[1]), r[2], r[3], r[4])
