@@ -34,6 +34,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     or_,
     select,
     true,
@@ -407,6 +408,11 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
         out_done[(None, stage)] = StayStats(n, total, med, p90)
     for stage, (n, total) in current.items():
         # The youngest stay is the latest entry: ages ascending = entries descending.
+        if _open_from_spans(q):
+            latest = _latest_open_at_rank(conn, q, stage, _rank(n, MEDIAN))
+            out_current[(None, stage)] = StayStats(
+                n, n * at - total, None if latest is None else at - latest, None)
+            continue
         if p.as_of is None:
             # Now: the records in the stage, by entry, from the stage index alone.
             conds = [*_in_stage_now(q), R.lifecyclestage == stage]
@@ -424,9 +430,13 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
     return out_done, out_current
 
 
+def _exits_all(q: _Query) -> list[ColumnElement[bool]]:
+    return [X.account_id == q.account_id, X.object_type == int(q.p.object_type)]
+
+
 def _exits(q: _Query) -> list[ColumnElement[bool]]:
     """Every stay ended as of the report's instant."""
-    conds = [X.account_id == q.account_id, X.object_type == int(q.p.object_type)]
+    conds = _exits_all(q)
     if q.p.as_of is not None:
         conds.append(X.exited_at <= q.p.as_of)
     return conds
@@ -456,6 +466,35 @@ def _ended(q: _Query) -> Any:
     return ended
 
 
+def _open_from_spans(q: _Query) -> bool:
+    """As of an instant, with every record in scope (none archived, none created after it):
+    the stays open then are the exits that span it and the records' current stays begun by
+    then. Both are read from covering indexes, with no probe of each entry for its end."""
+    return q.p.as_of is not None and not q.joined and not q.excludes
+
+
+def _spanning(q: _Query) -> list[ColumnElement[bool]]:
+    assert q.p.as_of is not None
+    return [X.entered_at <= q.p.as_of, X.exited_at > q.p.as_of]
+
+
+def _open_now_begun_by(q: _Query) -> list[ColumnElement[bool]]:
+    assert q.p.as_of is not None
+    return [*_in_stage_now(q), R.stage_entered_at <= q.p.as_of]
+
+
+def _latest_open_at_rank(conn: Connection, q: _Query, stage: str, rank: int) -> int | None:
+    """The entry time of the open stay at `rank`, latest first, among the spanning exits
+    and the current stays of `stage` begun by `asOf` (see _open_from_spans)."""
+    spans = select(X.entered_at.label("e")).where(
+        *_exits_all(q), X.stage == stage, *_spanning(q))
+    now_open = select(R.stage_entered_at.label("e")).where(
+        *_open_now_begun_by(q), R.lifecyclestage == stage)
+    u = union_all(spans, now_open).subquery("open_then")
+    stmt = select(u.c.e).order_by(u.c.e.desc()).limit(1).offset(rank - 1)
+    return _int(conn.execute(stmt).scalar())
+
+
 def _open(q: _Query) -> list[ColumnElement[bool]]:
     return [*q.stays(), ~select(X.stay_id).where(*_ended(q)).exists()]
 
@@ -473,52 +512,77 @@ def _in_stage_now(q: _Query) -> list[ColumnElement[bool]]:
 def _sizes(conn: Connection, q: _Query
            ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
     """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
-    times) of open ones, in one statement. Open ones now are the records in the stage;
-    as of an instant, every entry by then less every exit by then (an exit repeats its
-    stay's entry time). One pass over the exits gives both the completed stays (those
-    begun in the range) and every exit; one more over the records or the entries."""
+    times) of open ones, in one statement: one pass over the exits, one over the records
+    (or, as of an instant with records left out, over the entries).
+
+    Open ones now are the records in the stage. As of an instant, they are the exits that
+    span it plus the records' current stays begun by then (_open_from_spans); with records
+    left out, every entry by then less every exit by then (an exit repeats its stay's
+    entry time)."""
     stages = q.p.stages
-    in_range = _begun_in_range(q)
-    done_n: Any = func.count()
-    done_total: Any = func.sum(X.duration_ms)
-    if in_range:
-        done_n, done_total = done_n.filter(and_(*in_range)), done_total.filter(and_(*in_range))
+    spans = _open_from_spans(q)
+    none: Any = null()
+    if spans:
+        assert q.p.as_of is not None
+        done_if = and_(X.exited_at <= q.p.as_of, *_begun_in_range(q))
+        span_if = and_(*_spanning(q))
+        exits_where = _exits_all(q)
+        cols: list[Any] = [func.count().filter(done_if), func.sum(X.duration_ms).filter(done_if),
+                func.count().filter(span_if), func.sum(X.entered_at).filter(span_if)]
+    elif q.p.as_of is not None:
+        exits_where = _exits(q)
+        in_range = _begun_in_range(q)
+        done_n: Any = func.count()
+        done_total: Any = func.sum(X.duration_ms)
+        if in_range:
+            done_n = done_n.filter(and_(*in_range))
+            done_total = done_total.filter(and_(*in_range))
+        cols = [done_n, done_total, func.count(), func.sum(X.entered_at)]
+    else:
+        # Only the completed stays are needed (open ones are the records now).
+        exits_where = _completed(q)
+        cols = [func.count(), func.sum(X.duration_ms), none, none]
     exits = (
         select(literal("exits").label("kind"), X.stage.label("stage"),
-               done_n.label("n"), done_total.label("total"),
-               func.count().label("n_all"), func.sum(X.entered_at).label("entered"))
-        .where(*_exits(q), *q.scope(X.record_id), X.stage.in_(stages))
+               *(c.label(n) for c, n in zip(cols, ("n", "total", "n_x", "sum_x"),
+                                            strict=True)))
+        .where(*exits_where, *q.scope(X.record_id), X.stage.in_(stages))
         .group_by(X.stage)
     )
+    scope: list[ColumnElement[bool]] = []
     if q.p.as_of is None:
-        stage, conds, value, scope = (R.lifecyclestage, _in_stage_now(q), R.stage_entered_at,
-                                      [])
+        stage, conds, value = R.lifecyclestage, _in_stage_now(q), R.stage_entered_at
+    elif spans:
+        stage, conds, value = R.lifecyclestage, _open_now_begun_by(q), R.stage_entered_at
     else:
         stage, conds, value, scope = S.stage, q.stays(), S.entered_at, q.scope()
     entries = (
         select(literal("entries").label("kind"), stage.label("stage"),
                func.count().label("n"), func.sum(value).label("total"),
-               literal(0).label("n_all"), literal(0).label("entered"))
+               none.label("n_x"), none.label("sum_x"))
         .where(*conds, *scope, stage.in_(stages))
         .group_by(stage)
     )
     done: dict[str, tuple[int, int]] = {}
-    ended: dict[str, tuple[int, int]] = {}
+    other: dict[str, tuple[int, int]] = {}  # spanning exits, or every exit by then
     begun: dict[str, tuple[int, int]] = {}
     for r in conn.execute(union_all(exits, entries)):
         if r.kind == "exits":
             if r.n:
                 done[r.stage] = (int(r.n), int(r.total))
-            ended[r.stage] = (int(r.n_all), int(r.entered or 0))
+            other[r.stage] = (int(r.n_x or 0), int(r.sum_x or 0))
         else:
             begun[r.stage] = (int(r.n), int(r.total))
     current: dict[str, tuple[int, int]] = {}
-    for stage_value, (n_in, sum_in) in begun.items():
-        # Now, the records in a stage are its open stays already; then, the entries by then
-        # less the exits by then.
-        n_out, sum_out = ended.get(stage_value, (0, 0)) if q.p.as_of is not None else (0, 0)
-        if n_in > n_out:
-            current[stage_value] = (n_in - n_out, sum_in - sum_out)
+    for stage_value in {*begun, *other}:
+        n_in, sum_in = begun.get(stage_value, (0, 0))
+        n_x, sum_x = other.get(stage_value, (0, 0))
+        if spans:
+            n_in, sum_in = n_in + n_x, sum_in + sum_x
+        elif q.p.as_of is not None:
+            n_in, sum_in = n_in - n_x, sum_in - sum_x
+        if n_in > 0:
+            current[stage_value] = (n_in, sum_in)
     return done, current
 
 
