@@ -449,12 +449,12 @@ def _completed(q: _Query) -> list[ColumnElement[bool]]:
     return [*_exits(q), *_begun_in_range(q)]
 
 
-def _begun_in_range(q: _Query) -> list[ColumnElement[bool]]:
+def _begun_in_range(q: _Query, entered: Any = X.entered_at + 0) -> list[ColumnElement[bool]]:
     conds = []
     if q.p.start is not None:
-        conds.append(X.entered_at + 0 >= q.p.start)
+        conds.append(entered >= q.p.start)
     if q.p.end is not None:
-        conds.append(X.entered_at + 0 <= q.p.end)
+        conds.append(entered <= q.p.end)
     return conds
 
 
@@ -539,8 +539,12 @@ def _sizes(conn: Connection, q: _Query
             done_total = done_total.filter(and_(*in_range))
         cols = [done_n, done_total, func.count(), func.sum(X.entered_at)]
     else:
-        # Only the completed stays are needed (open ones are the records now).
-        exits_where = _completed(q)
+        # Only the completed stays are needed (open ones are the records now). PostgreSQL
+        # gets the plain column: with `+ 0` it guessed a few rows and sorted them to group
+        # instead of hashing. SQLite keeps `+ 0`: on the plain column it skip-scanned the
+        # duration index and grouped in a temporary B-tree (4x slower).
+        entered = X.entered_at if is_postgres(conn) else X.entered_at + 0
+        exits_where = [*_exits(q), *_begun_in_range(q, entered)]
         cols = [func.count(), func.sum(X.duration_ms), none, none]
     exits = (
         select(literal("exits").label("kind"), X.stage.label("stage"),
