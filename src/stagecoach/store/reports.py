@@ -23,6 +23,7 @@ instead of sorting every stay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,12 +82,17 @@ class _Query:
         # of a join with every record.
         self.joined = bool(p.filter_groups) or p.breakdown is not None
         # `= true` (not IS TRUE) so that the partial index on archived records is used.
-        gone: ColumnElement[bool] = R.archived == true()
+        mine = [R.account_id == account_id, R.object_type == int(p.object_type)]
+        self.excluded: Any = select(R.id).where(*mine, R.archived == true())
         if p.as_of is not None:
-            gone = or_(and_(gone, or_(R.archived_at.is_(None), R.archived_at <= p.as_of)),
-                       R.created_at > p.as_of)
-        self.excluded = select(R.id).where(R.account_id == account_id,
-                                           R.object_type == int(p.object_type), gone)
+            # Archived by then or created later: two index ranges (the archived records;
+            # the live ones by creation), not one OR that PostgreSQL reads as a scan of
+            # every record, once per statement.
+            self.excluded = union_all(
+                select(R.id).where(*mine, R.archived == true(), or_(
+                    R.archived_at.is_(None), R.archived_at <= p.as_of,
+                    R.created_at > p.as_of)),
+                select(R.id).where(*mine, R.archived == false(), R.created_at > p.as_of))
         # Usually nothing is left out: then no stay pays for the anti-join. Two index
         # probes tell (any archived record; any live one created after `asOf`).
         self.excludes = not self.joined and _any_left_out(conn, account_id, p)
@@ -467,10 +473,11 @@ def _ended(q: _Query) -> Any:
 
 
 def _open_from_spans(q: _Query) -> bool:
-    """As of an instant, with every record in scope (none archived, none created after it):
-    the stays open then are the exits that span it and the records' current stays begun by
-    then. Both are read from covering indexes, with no probe of each entry for its end."""
-    return q.p.as_of is not None and not q.joined and not q.excludes
+    """As of an instant, without a segment: the stays open then are the exits that span it
+    and the current stays, begun by then, of the records in scope then (the few left out
+    are anti-joined). Both are read from covering indexes, with no probe of each entry for
+    its end. (Archiving a record keeps its stage and its open stay.)"""
+    return q.p.as_of is not None and not q.joined
 
 
 def _spanning(q: _Query) -> list[ColumnElement[bool]]:
@@ -478,19 +485,32 @@ def _spanning(q: _Query) -> list[ColumnElement[bool]]:
     return [X.entered_at <= q.p.as_of, X.exited_at > q.p.as_of]
 
 
-def _open_now_begun_by(q: _Query) -> list[ColumnElement[bool]]:
-    assert q.p.as_of is not None
-    return [*_in_stage_now(q), R.stage_entered_at <= q.p.as_of]
+def _now_open_then(q: _Query, stages: Sequence[str]) -> Any:
+    """(stage, entered) of the current stays begun by `asOf` of the records in scope then:
+    the live ones created by then and, if any record is left out, the ones archived
+    since (few)."""
+    t = q.p.as_of
+    assert t is not None
+    mine = [R.account_id == q.account_id, R.object_type == int(q.p.object_type),
+            R.lifecyclestage.in_(stages), R.stage_entered_at <= t]
+    cols = [R.lifecyclestage.label("stage"), R.stage_entered_at.label("e")]
+    live = select(*cols).where(*mine, R.archived == false())
+    if not q.excludes:
+        return live.subquery("now_open")
+    # A record created after `asOf` is out even if its history is older.
+    live = live.where(R.created_at <= t)
+    since = select(*cols).where(*mine, R.archived == true(), R.archived_at > t,
+                                R.created_at <= t)
+    return union_all(live, since).subquery("now_open")
 
 
 def _latest_open_at_rank(conn: Connection, q: _Query, stage: str, rank: int) -> int | None:
     """The entry time of the open stay at `rank`, latest first, among the spanning exits
     and the current stays of `stage` begun by `asOf` (see _open_from_spans)."""
     spans = select(X.entered_at.label("e")).where(
-        *_exits_all(q), X.stage == stage, *_spanning(q))
-    now_open = select(R.stage_entered_at.label("e")).where(
-        *_open_now_begun_by(q), R.lifecyclestage == stage)
-    u = union_all(spans, now_open).subquery("open_then")
+        *_exits_all(q), *q.scoped(X.record_id), X.stage == stage, *_spanning(q))
+    now = _now_open_then(q, [stage])
+    u = union_all(spans, select(now.c.e)).subquery("open_then")
     stmt = select(u.c.e).order_by(u.c.e.desc()).limit(1).offset(rank - 1)
     return _int(conn.execute(stmt).scalar())
 
@@ -513,12 +533,12 @@ def _sizes(conn: Connection, q: _Query
            ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
     """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
     times) of open ones, in one statement: one pass over the exits, one over the records
-    (or, as of an instant with records left out, over the entries).
+    (or, as of an instant within a segment, over the entries).
 
     Open ones now are the records in the stage. As of an instant, they are the exits that
-    span it plus the records' current stays begun by then (_open_from_spans); with records
-    left out, every entry by then less every exit by then (an exit repeats its stay's
-    entry time)."""
+    span it plus the current stays begun by then (_open_from_spans); within a segment,
+    every entry by then less every exit by then (an exit repeats its stay's entry
+    time)."""
     stages = q.p.stages
     spans = _open_from_spans(q)
     none: Any = null()
@@ -553,18 +573,19 @@ def _sizes(conn: Connection, q: _Query
         .where(*exits_where, *q.scope(X.record_id), X.stage.in_(stages))
         .group_by(X.stage)
     )
-    scope: list[ColumnElement[bool]] = []
-    if q.p.as_of is None:
-        stage, conds, value = R.lifecyclestage, _in_stage_now(q), R.stage_entered_at
-    elif spans:
-        stage, conds, value = R.lifecyclestage, _open_now_begun_by(q), R.stage_entered_at
+    if spans:
+        # The current stays of the records then, grouped over the union of their parts.
+        now = _now_open_then(q, stages)
+        stage, value, where = now.c.stage, now.c.e, []
+    elif q.p.as_of is None:
+        stage, value, where = R.lifecyclestage, R.stage_entered_at, _in_stage_now(q)
     else:
-        stage, conds, value, scope = S.stage, q.stays(), S.entered_at, q.scope()
+        stage, value, where = S.stage, S.entered_at, [*q.stays(), *q.scope()]
     entries = (
         select(literal("entries").label("kind"), stage.label("stage"),
                func.count().label("n"), func.sum(value).label("total"),
                none.label("n_x"), none.label("sum_x"))
-        .where(*conds, *scope, stage.in_(stages))
+        .where(*where, stage.in_(stages))
         .group_by(stage)
     )
     done: dict[str, tuple[int, int]] = {}
