@@ -425,8 +425,8 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
             order = [R.stage_entered_at]
             value = R.stage_entered_at
         else:
-            # Then: the stays begun and not ended by then, from the entry index, whose
-            # (day, time) order is time order, each probed for its end.
+            # Then, within a segment: the stays begun and not ended by then, from the entry
+            # index, whose (day, time) order is time order, each probed for its end.
             conds = [*_open(q), *q.scope(), S.stage == stage]
             order = [S.entered_day, S.entered_at]
             value = S.entered_at
