@@ -92,3 +92,35 @@ def test_reports_equal_the_reference_on_random_histories(sc: Stagecoach, steps, 
     want = ref.stage_changes(versions, created, chosen, interval, lo, hi, as_of)
     assert {s["stage"]: [(p["start"], p["count"]) for p in s["points"]]
             for s in changes["series"]} == want
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=history, chosen=selection,
+       rng=st.one_of(st.none(), st.tuples(st.integers(0, 100), st.integers(0, 100))),
+       as_of_pct=st.integers(0, 100), on_a_write=st.booleans())
+def test_time_in_stage_as_of_after_every_creation_equals_the_reference(
+        sc: Stagecoach, steps, chosen, rng, as_of_pct, on_a_write):
+    # Every record exists at such an instant: the stays open then are read as the exits
+    # spanning it plus the records' current stays begun by then (no probe per entry).
+    acct = Acct.new(sc)
+    t0 = acct.now
+    replay(acct, steps)
+    t1 = acct.now
+    start, end = window(rng, t0, t1)
+    with acct.ctx_readonly() as ctx:
+        versions = ref.load_versions(ctx.conn, acct.id)
+        created = ref.load_created(ctx.conn, acct.id)
+        last = max(created.values(), default=t0)
+        as_of = last + (t1 - last) * as_of_pct // 100
+        later = sorted({v.ts for v in versions if v.ts >= last})
+        if on_a_write and later:  # the instant of a stage change: ended then, not open
+            as_of = later[as_of_pct % len(later)]
+        raw: dict[str, object] = {"stages": chosen, "asOf": as_of}
+        for key, v in (("from", start), ("to", end)):
+            if v is not None:
+                raw[key] = v
+        times = reports.time_in_stage(ctx, raw).stages
+    expected = ref.time_in_stage(versions, created, chosen, acct.now, start, end, as_of)
+    for t in times:
+        assert (t.completed_stays, t.median_ms, t.p90_ms, t.mean_ms, t.current_count,
+                t.current_median_age_ms) == expected[t.stage], t.stage

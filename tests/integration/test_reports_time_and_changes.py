@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stagecoach.domain.values import iso_to_ms
-from stagecoach.services import reports
+from stagecoach.services import records, reports
 from tests.helpers import UI, Acct, C
 
 MIN = 60_000
@@ -60,6 +60,31 @@ def test_time_in_stage_as_of_closes_nothing_that_ended_later(acct: Acct):
     assert (past.completed_stays, past.current_count, past.current_median_age_ms) == (
         0, 1, 9 * MIN)
     assert (now.completed_stays, now.median_ms, now.current_count) == (1, 10 * MIN, 0)
+
+
+def test_time_in_stage_as_of_counts_records_archived_later_and_leaves_out_the_others(
+        acct: Acct):
+    a = acct.contact("lead")                  # leaves lead after asOf
+    a_in = acct.now
+    b = acct.contact("lead")                  # archived after asOf: in lead then
+    b_in = acct.now
+    d = acct.contact("lead")                  # archived before asOf: left out
+    acct.tick(2 * MIN)
+    acct.set_stage(C, d, "customer")          # a completed lead stay, of a record left out
+    acct.in_unit(lambda ctx: records.archive(ctx, C, [d]))
+    acct.tick(5 * MIN)
+    then = acct.now
+    acct.contact("lead")                      # created after asOf: left out
+    acct.in_unit(lambda ctx: records.archive(ctx, C, [b]))
+    acct.set_stage(C, a, "customer")
+    with acct.ctx_readonly() as ctx:
+        lead, customer = reports.time_in_stage(
+            ctx, {"stages": ["lead", "customer"], "asOf": then}).stages
+    # Open lead stays then: a (since a_in) and b (since b_in); the younger is the median.
+    assert (lead.completed_stays, lead.current_count) == (0, 2)
+    assert lead.current_median_age_ms == then - b_in < then - a_in
+    assert lead.mean_ms is None
+    assert (customer.completed_stays, customer.current_count) == (0, 0)
 
 
 def test_time_in_stage_percentiles_use_nearest_rank(acct: Acct):

@@ -23,6 +23,7 @@ instead of sorting every stay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     or_,
     select,
     true,
@@ -80,12 +82,17 @@ class _Query:
         # of a join with every record.
         self.joined = bool(p.filter_groups) or p.breakdown is not None
         # `= true` (not IS TRUE) so that the partial index on archived records is used.
-        gone: ColumnElement[bool] = R.archived == true()
+        mine = [R.account_id == account_id, R.object_type == int(p.object_type)]
+        self.excluded: Any = select(R.id).where(*mine, R.archived == true())
         if p.as_of is not None:
-            gone = or_(and_(gone, or_(R.archived_at.is_(None), R.archived_at <= p.as_of)),
-                       R.created_at > p.as_of)
-        self.excluded = select(R.id).where(R.account_id == account_id,
-                                           R.object_type == int(p.object_type), gone)
+            # Archived by then or created later: two index ranges (the archived records;
+            # the live ones by creation), not one OR that PostgreSQL reads as a scan of
+            # every record, once per statement.
+            self.excluded = union_all(
+                select(R.id).where(*mine, R.archived == true(), or_(
+                    R.archived_at.is_(None), R.archived_at <= p.as_of,
+                    R.created_at > p.as_of)),
+                select(R.id).where(*mine, R.archived == false(), R.created_at > p.as_of))
         # Usually nothing is left out: then no stay pays for the anti-join. Two index
         # probes tell (any archived record; any live one created after `asOf`).
         self.excludes = not self.joined and _any_left_out(conn, account_id, p)
@@ -407,14 +414,19 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
         out_done[(None, stage)] = StayStats(n, total, med, p90)
     for stage, (n, total) in current.items():
         # The youngest stay is the latest entry: ages ascending = entries descending.
+        if _open_from_spans(q):
+            latest = _latest_open_at_rank(conn, q, stage, _rank(n, MEDIAN))
+            out_current[(None, stage)] = StayStats(
+                n, n * at - total, None if latest is None else at - latest, None)
+            continue
         if p.as_of is None:
             # Now: the records in the stage, by entry, from the stage index alone.
             conds = [*_in_stage_now(q), R.lifecyclestage == stage]
             order = [R.stage_entered_at]
             value = R.stage_entered_at
         else:
-            # Then: the stays begun and not ended by then, from the entry index, whose
-            # (day, time) order is time order, each probed for its end.
+            # Then, within a segment: the stays begun and not ended by then, from the entry
+            # index, whose (day, time) order is time order, each probed for its end.
             conds = [*_open(q), *q.scope(), S.stage == stage]
             order = [S.entered_day, S.entered_at]
             value = S.entered_at
@@ -424,9 +436,13 @@ def stage_times(conn: Connection, account_id: int, p: ReportParams,
     return out_done, out_current
 
 
+def _exits_all(q: _Query) -> list[ColumnElement[bool]]:
+    return [X.account_id == q.account_id, X.object_type == int(q.p.object_type)]
+
+
 def _exits(q: _Query) -> list[ColumnElement[bool]]:
     """Every stay ended as of the report's instant."""
-    conds = [X.account_id == q.account_id, X.object_type == int(q.p.object_type)]
+    conds = _exits_all(q)
     if q.p.as_of is not None:
         conds.append(X.exited_at <= q.p.as_of)
     return conds
@@ -439,12 +455,12 @@ def _completed(q: _Query) -> list[ColumnElement[bool]]:
     return [*_exits(q), *_begun_in_range(q)]
 
 
-def _begun_in_range(q: _Query) -> list[ColumnElement[bool]]:
+def _begun_in_range(q: _Query, entered: Any = X.entered_at + 0) -> list[ColumnElement[bool]]:
     conds = []
     if q.p.start is not None:
-        conds.append(X.entered_at + 0 >= q.p.start)
+        conds.append(entered >= q.p.start)
     if q.p.end is not None:
-        conds.append(X.entered_at + 0 <= q.p.end)
+        conds.append(entered <= q.p.end)
     return conds
 
 
@@ -454,6 +470,49 @@ def _ended(q: _Query) -> Any:
     if q.p.as_of is not None:
         ended.append(X.exited_at <= q.p.as_of)
     return ended
+
+
+def _open_from_spans(q: _Query) -> bool:
+    """As of an instant, without a segment: the stays open then are the exits that span it
+    and the current stays, begun by then, of the records in scope then (the few left out
+    are anti-joined). Both are read from covering indexes, with no probe of each entry for
+    its end. (Archiving a record keeps its stage and its open stay.)"""
+    return q.p.as_of is not None and not q.joined
+
+
+def _spanning(q: _Query) -> list[ColumnElement[bool]]:
+    assert q.p.as_of is not None
+    return [X.entered_at <= q.p.as_of, X.exited_at > q.p.as_of]
+
+
+def _now_open_then(q: _Query, stages: Sequence[str]) -> Any:
+    """(stage, entered) of the current stays begun by `asOf` of the records in scope then:
+    the live ones created by then and, if any record is left out, the ones archived
+    since (few)."""
+    t = q.p.as_of
+    assert t is not None
+    mine = [R.account_id == q.account_id, R.object_type == int(q.p.object_type),
+            R.lifecyclestage.in_(stages), R.stage_entered_at <= t]
+    cols = [R.lifecyclestage.label("stage"), R.stage_entered_at.label("e")]
+    live = select(*cols).where(*mine, R.archived == false())
+    if not q.excludes:
+        return live.subquery("now_open")
+    # A record created after `asOf` is out even if its history is older.
+    live = live.where(R.created_at <= t)
+    since = select(*cols).where(*mine, R.archived == true(), R.archived_at > t,
+                                R.created_at <= t)
+    return union_all(live, since).subquery("now_open")
+
+
+def _latest_open_at_rank(conn: Connection, q: _Query, stage: str, rank: int) -> int | None:
+    """The entry time of the open stay at `rank`, latest first, among the spanning exits
+    and the current stays of `stage` begun by `asOf` (see _open_from_spans)."""
+    spans = select(X.entered_at.label("e")).where(
+        *_exits_all(q), *q.scoped(X.record_id), X.stage == stage, *_spanning(q))
+    now = _now_open_then(q, [stage])
+    u = union_all(spans, select(now.c.e)).subquery("open_then")
+    stmt = select(u.c.e).order_by(u.c.e.desc()).limit(1).offset(rank - 1)
+    return _int(conn.execute(stmt).scalar())
 
 
 def _open(q: _Query) -> list[ColumnElement[bool]]:
@@ -473,52 +532,82 @@ def _in_stage_now(q: _Query) -> list[ColumnElement[bool]]:
 def _sizes(conn: Connection, q: _Query
            ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
     """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
-    times) of open ones, in one statement. Open ones now are the records in the stage;
-    as of an instant, every entry by then less every exit by then (an exit repeats its
-    stay's entry time). One pass over the exits gives both the completed stays (those
-    begun in the range) and every exit; one more over the records or the entries."""
+    times) of open ones, in one statement: one pass over the exits, one over the records
+    (or, as of an instant within a segment, over the entries).
+
+    Open ones now are the records in the stage. As of an instant, they are the exits that
+    span it plus the current stays begun by then (_open_from_spans); within a segment,
+    every entry by then less every exit by then (an exit repeats its stay's entry
+    time)."""
     stages = q.p.stages
-    in_range = _begun_in_range(q)
-    done_n: Any = func.count()
-    done_total: Any = func.sum(X.duration_ms)
-    if in_range:
-        done_n, done_total = done_n.filter(and_(*in_range)), done_total.filter(and_(*in_range))
+    spans = _open_from_spans(q)
+    none: Any = null()
+    if spans:
+        assert q.p.as_of is not None
+        done_if = and_(X.exited_at <= q.p.as_of, *_begun_in_range(q))
+        span_if = and_(*_spanning(q))
+        exits_where = _exits_all(q)
+        cols: list[Any] = [func.count().filter(done_if), func.sum(X.duration_ms).filter(done_if),
+                func.count().filter(span_if), func.sum(X.entered_at).filter(span_if)]
+    elif q.p.as_of is not None:
+        exits_where = _exits(q)
+        in_range = _begun_in_range(q)
+        done_n: Any = func.count()
+        done_total: Any = func.sum(X.duration_ms)
+        if in_range:
+            done_n = done_n.filter(and_(*in_range))
+            done_total = done_total.filter(and_(*in_range))
+        cols = [done_n, done_total, func.count(), func.sum(X.entered_at)]
+    else:
+        # Only the completed stays are needed (open ones are the records now). PostgreSQL
+        # gets the plain column: with `+ 0` it guessed a few rows and sorted them to group
+        # instead of hashing. SQLite keeps `+ 0`: on the plain column it skip-scanned the
+        # duration index and grouped in a temporary B-tree (4x slower).
+        entered = X.entered_at if is_postgres(conn) else X.entered_at + 0
+        exits_where = [*_exits(q), *_begun_in_range(q, entered)]
+        cols = [func.count(), func.sum(X.duration_ms), none, none]
     exits = (
         select(literal("exits").label("kind"), X.stage.label("stage"),
-               done_n.label("n"), done_total.label("total"),
-               func.count().label("n_all"), func.sum(X.entered_at).label("entered"))
-        .where(*_exits(q), *q.scope(X.record_id), X.stage.in_(stages))
+               *(c.label(n) for c, n in zip(cols, ("n", "total", "n_x", "sum_x"),
+                                            strict=True)))
+        .where(*exits_where, *q.scope(X.record_id), X.stage.in_(stages))
         .group_by(X.stage)
     )
-    if q.p.as_of is None:
-        stage, conds, value, scope = (R.lifecyclestage, _in_stage_now(q), R.stage_entered_at,
-                                      [])
+    if spans:
+        # The current stays of the records then, grouped over the union of their parts.
+        now = _now_open_then(q, stages)
+        stage, value, where = now.c.stage, now.c.e, []
+    elif q.p.as_of is None:
+        stage, value, where = R.lifecyclestage, R.stage_entered_at, _in_stage_now(q)
     else:
-        stage, conds, value, scope = S.stage, q.stays(), S.entered_at, q.scope()
+        stage, value, where = S.stage, S.entered_at, [*q.stays(), *q.scope()]
     entries = (
         select(literal("entries").label("kind"), stage.label("stage"),
                func.count().label("n"), func.sum(value).label("total"),
-               literal(0).label("n_all"), literal(0).label("entered"))
-        .where(*conds, *scope, stage.in_(stages))
+               none.label("n_x"), none.label("sum_x"))
+        .where(*where, stage.in_(stages))
         .group_by(stage)
     )
     done: dict[str, tuple[int, int]] = {}
-    ended: dict[str, tuple[int, int]] = {}
+    other: dict[str, tuple[int, int]] = {}  # spanning exits, or every exit by then
     begun: dict[str, tuple[int, int]] = {}
     for r in conn.execute(union_all(exits, entries)):
         if r.kind == "exits":
             if r.n:
                 done[r.stage] = (int(r.n), int(r.total))
-            ended[r.stage] = (int(r.n_all), int(r.entered or 0))
+            other[r.stage] = (int(r.n_x or 0), int(r.sum_x or 0))
         else:
             begun[r.stage] = (int(r.n), int(r.total))
     current: dict[str, tuple[int, int]] = {}
-    for stage_value, (n_in, sum_in) in begun.items():
-        # Now, the records in a stage are its open stays already; then, the entries by then
-        # less the exits by then.
-        n_out, sum_out = ended.get(stage_value, (0, 0)) if q.p.as_of is not None else (0, 0)
-        if n_in > n_out:
-            current[stage_value] = (n_in - n_out, sum_in - sum_out)
+    for stage_value in {*begun, *other}:
+        n_in, sum_in = begun.get(stage_value, (0, 0))
+        n_x, sum_x = other.get(stage_value, (0, 0))
+        if spans:
+            n_in, sum_in = n_in + n_x, sum_in + sum_x
+        elif q.p.as_of is not None:
+            n_in, sum_in = n_in - n_x, sum_in - sum_x
+        if n_in > 0:
+            current[stage_value] = (n_in, sum_in)
     return done, current
 
 
