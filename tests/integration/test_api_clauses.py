@@ -3,6 +3,7 @@ boundaries, defaults and shapes, each checked in the spec's own words."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -359,3 +360,62 @@ def test_tokens_are_stored_only_as_hashes(acct: Acct) -> None:
     for row in stored:
         assert acct.token not in [str(v) for v in row.values()]
         assert acct.token[-20:] not in row["token_hash"]
+
+
+# --- section 8: Stagecoach's own endpoints -----------------------------------------------
+
+def test_settings_default_to_the_spec_shape(client: TestClient) -> None:
+    assert client.get("/lifecycle/v1/settings").json() == {
+        "createDefault": {"enabled": False, "stage": "lead"},
+        "dealCreated": {"enabled": True, "stage": "opportunity"},
+        "dealWon": {"enabled": True, "stage": "customer"},
+        "syncWithPrimaryCompany": False,
+        "autoAssociateCompaniesByDomain": True,
+        "apiBackwardWrites": "ignore",
+        "pipelineStageRules": []}
+
+
+def test_explain_chain_entries_have_the_spec_fields_and_start_at_the_current_stage(
+        client: TestClient) -> None:
+    cid = client.post("/crm/v3/objects/contacts", json={"properties": {
+        "lifecyclestage": "lead"}}).json()["id"]
+    deal = client.post("/crm/v3/objects/deals", json={"properties": {}}).json()["id"]
+    client.put(f"/crm/v4/objects/deals/{deal}/associations/default/contacts/{cid}")
+    client.patch(f"/crm/v3/objects/deals/{deal}", json={"properties": {
+        "dealstage": "closedwon"}})
+    client.patch(f"/crm/v3/objects/contacts/{cid}", json={"properties": {
+        "lifecyclestage": "lead"}})
+    body = client.get(f"/lifecycle/v1/contacts/{cid}/explain").json()
+    assert (body["objectType"], body["id"], body["stage"]) == ("contacts", cid, "customer")
+    for step in body["chain"]:
+        assert set(step) >= {"objectType", "objectId", "property", "from", "to", "rule",
+                             "sourceType", "sourceId", "timestamp"}, step
+    first, last = body["chain"][0], body["chain"][-1]
+    assert (first["objectId"], first["property"], first["to"]) == (
+        cid, "lifecyclestage", "customer")
+    assert (last["objectType"], last["objectId"], last["property"], last["to"]) == (
+        "deals", deal, "dealstage", "closedwon")
+    blocked = body["blockedWrites"][0]
+    assert set(blocked) >= {"property", "attemptedValue", "keptValue", "sourceType",
+                            "sourceId", "reason", "timestamp"}
+    assert (blocked["attemptedValue"], blocked["keptValue"]) == ("lead", "customer")
+
+
+# --- section 7: imports ------------------------------------------------------------------
+
+def test_an_import_of_a_broken_file_is_read_as_failed(client: TestClient) -> None:
+    request = ('{"name": "broken", "files": [{"fileName": "q.csv", "fileFormat": "CSV", '
+               '"fileImportPage": {"hasHeader": true, "columnMappings": ['
+               '{"columnObjectTypeId": "0-1", "columnName": "email", "propertyName": "email"}'
+               ']}}]}')
+    r = client.post("/crm/v3/imports", data={"importRequest": request}, files={
+        "files": ("q.csv", b'email\na@example.test\n"b@example.test\n', "text/csv")})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] in ("STARTED", "PROCESSING", "FAILED")
+    deadline = time.time() + 30
+    state = r.json()["state"]
+    while state in ("STARTED", "PROCESSING") and time.time() < deadline:
+        time.sleep(0.05)
+        state = client.get(f"/crm/v3/imports/{r.json()['id']}").json()["state"]
+    assert state == "FAILED"
+    assert client.get("/crm/v3/objects/contacts").json()["results"] == []
