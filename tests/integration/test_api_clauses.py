@@ -419,3 +419,27 @@ def test_an_import_of_a_broken_file_is_read_as_failed(client: TestClient) -> Non
         state = client.get(f"/crm/v3/imports/{r.json()['id']}").json()["state"]
     assert state == "FAILED"
     assert client.get("/crm/v3/objects/contacts").json()["results"] == []
+
+
+def test_a_custom_property_is_usable_in_imports_and_lists(client: TestClient) -> None:
+    _ok_status(client.post("/crm/v3/properties/contacts", json={
+        "name": "shoe_size", "label": "Shoe size", "type": "number", "fieldType": "number",
+        "groupName": "contactinformation"}), 201)
+    request = ('{"name": "shoes", "files": [{"fileName": "s.csv", "fileFormat": "CSV", '
+               '"fileImportPage": {"hasHeader": true, "columnMappings": ['
+               '{"columnObjectTypeId": "0-1", "columnName": "Email", "propertyName": "email",'
+               ' "idColumnType": "HUBSPOT_ALTERNATE_ID"},'
+               '{"columnObjectTypeId": "0-1", "columnName": "Size", "propertyName": "shoe_size"}'
+               ']}}]}')
+    r = client.post("/crm/v3/imports", data={"importRequest": request}, files={
+        "files": ("s.csv", b"Email,Size\nshoe@example.test,42\n", "text/csv")})
+    assert r.status_code == 200, r.text
+    deadline = time.time() + 30
+    state = r.json()["state"]
+    while state in ("STARTED", "PROCESSING") and time.time() < deadline:
+        time.sleep(0.05)
+        state = client.get(f"/crm/v3/imports/{r.json()['id']}").json()["state"]
+    assert state == "DONE"
+    listed = client.get("/crm/v3/objects/contacts?properties=email,shoe_size").json()
+    assert [x["properties"] for x in listed["results"]] == [
+        {"email": "shoe@example.test", "shoe_size": "42"}]
