@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import (Float, Text, and_, case, cast, func, literal, not_, or_, true,
-                        type_coerce)
+from sqlalchemy import Float, Text, and_, case, cast, func, literal, not_, or_, true, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain import normalize
