@@ -53,7 +53,9 @@ def error_body(status: int, message: str, category: str | None = None,
         "message": message,
         "correlationId": cid,
         "category": cat,
-        "errors": errors if errors is not None else [{"message": message, "code": cat}],
+        # HubSpot's entries always carry `context`; clients index into it without checking.
+        "errors": [{**e, "context": e.get("context") or {}} for e in errors]
+        if errors is not None else [{"message": message, "code": cat, "context": {}}],
     }
 
 

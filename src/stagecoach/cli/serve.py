@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+import uvicorn.config
 
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.store import db, migrate
@@ -24,4 +26,14 @@ def serve(
     migrate.upgrade(db.make_engine(url))
     os.environ["STAGECOACH_DATABASE_URL"] = url
     uvicorn.run("stagecoach.api.asgi:app_factory", factory=True, host=host, port=port,
-                workers=workers, log_level="info", access_log=False)
+                workers=workers, log_level="info", access_log=False,
+                log_config=_log_config())
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's own logging plus our loggers at INFO: without this the root logger drops
+    them, and the correlation id of every error (api spec section 2) must reach the log."""
+    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["stagecoach"] = {"handlers": ["default"], "level": "INFO",
+                                       "propagate": False}
+    return config

@@ -102,7 +102,7 @@ class StageSet:
     def require(self, value: str) -> str:
         if value not in self:
             raise ValidationError(
-                f"{value!r} is not a lifecycle stage. Allowed options: "
+                f"{value!r} is not a lifecycle stage. Allowed options for lifecyclestage: "
                 + ", ".join(self.values),
                 code="INVALID_OPTION",
                 propertyName="lifecyclestage",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, Text, and_, case, cast, func, literal, not_, or_, true
+from sqlalchemy import Float, Text, and_, case, cast, func, literal, not_, or_, true, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain import normalize
@@ -102,7 +102,9 @@ class Compiler:
         if _numeric(p):
             return e
         e = func.lower(e) if _folds_case(p) else e
-        return e.collate("C") if self.pg else e
+        # JSON-typed text (an enumeration) has no `collate` operator in SQLAlchemy's eyes;
+        # coercing to Text changes nothing in the SQL.
+        return type_coerce(e, Text).collate("C") if self.pg else e
 
     def value(self, p: PropertyDef, raw: str) -> Any:
         """A filter value in the form the property is stored and compared in."""
