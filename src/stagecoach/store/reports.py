@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     Connection,
     String,
     and_,
@@ -233,47 +234,53 @@ def _last_true(preds: list[Any], lo: int, hi: int) -> Any:
     return case((preds[mid], _last_true(preds, mid + 1, hi)), else_=_last_true(preds, lo, mid - 1))
 
 
-# Paths longer than this are not sliced by the binary search below (its SQL doubles with
-# each level): a funnel over an account holding one reads stays instead.
+# SQLite: paths longer than this are not sliced by the binary search below (its SQL
+# doubles with each level): a funnel over an account holding one reads stays instead.
 _SLICED = 2 ** 6 - 1
 
 
-def _block(pg: bool, j: int) -> Any:
-    """The j-th block of a path's times (empty past its end)."""
-    b = func.substr(P.times, j * TIME_WIDTH + 1, TIME_WIDTH)
-    # Byte order: the blocks are ASCII, and no collation is needed to sort them.
-    return b.collate("C") if pg else b
+def _block(j: int) -> Any:
+    """The j-th block of a path's times on SQLite (empty past its end)."""
+    return func.substr(P.times, j * TIME_WIDTH + 1, TIME_WIDTH)
 
 
 def _entries_until(pg: bool, t: int, name: str) -> Any:
     """How many of the path's characters were entered at or before `t` (they are a prefix:
-    times are sorted). A past-the-end block is empty, which sorts before '0'."""
+    times are sorted). PostgreSQL's width_bucket is that binary search on the array; on
+    SQLite a CASE one on the blocks, a past-the-end block being empty (before '0')."""
+    if pg:
+        return func.width_bucket(bindparam(name, t, type_=BigInteger), P.times)
     bound = bindparam(name, encode_time(t), type_=String)
-    preds = [_block(pg, j).between(literal("0"), bound) for j in range(_SLICED)]
+    preds = [_block(j).between(literal("0"), bound) for j in range(_SLICED)]
     return _last_true(preds, 0, _SLICED - 1) + 1
 
 
 def _sliced(pg: bool, p: ReportParams) -> tuple[Any, Any]:
     """The part of a record's path entered in the report's range and by its `asOf`, and
-    whether that slice could not be found (the path is longer than `_SLICED` and not
-    wholly inside the range)."""
+    (SQLite) whether that slice could not be found: the path is longer than `_SLICED` and
+    not wholly inside the range."""
     until = min(t for t in (p.end, p.as_of) if t is not None) if (
         p.end is not None or p.as_of is not None) else None
     length = func.length(P.path)
     inside: list[Any] = []
     path: Any = P.path
     if until is not None:
-        before = P.last_at <= until
-        inside.append(before)
-        path = func.substr(path, 1, case((before, length),
-                                         else_=_entries_until(pg, until, "until")))
+        n = _entries_until(pg, until, "until")
+        if not pg:
+            before = P.last_at <= until
+            inside.append(before)
+            n = case((before, length), else_=n)
+        path = func.substr(path, 1, n)
     if p.start is not None:
-        after = _block(pg, 0) >= bindparam("since", encode_time(p.start), type_=String)
-        inside.append(after)
-        path = func.substr(path, case((after, 1),
-                                      else_=_entries_until(pg, p.start - 1, "before") + 1))
-    unsliced = case((length <= _SLICED, 0), (and_(*inside), 0), else_=1)
-    return path, unsliced
+        skipped = _entries_until(pg, p.start - 1, "before")
+        if not pg:
+            after = _block(0) >= bindparam("since", encode_time(p.start), type_=String)
+            inside.append(after)
+            skipped = case((after, 0), else_=skipped)
+        path = func.substr(path, skipped + 1)
+    if pg:
+        return path, literal(0)
+    return path, case((length <= _SLICED, 0), (and_(*inside), 0), else_=1)
 
 
 def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]

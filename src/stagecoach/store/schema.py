@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData(
     naming_convention={
@@ -329,9 +329,10 @@ stage_paths = Table(
     Column("record_id", BigInteger, nullable=False),
     Column("path", Text, nullable=False),
     Column("last_at", BigInteger, nullable=False),  # the latest entry's time
-    # The entry time of each character of the path, fixed-width (domain/stage_paths.py):
-    # funnels with `asOf` or a range match the slice of the path those times select.
-    Column("times", Text, nullable=False),
+    # The entry time of each character of the path (domain/stage_paths.py): funnels with
+    # `asOf` or a range match the slice of the path those times select. PostgreSQL keeps
+    # them as an array, which width_bucket searches; SQLite as fixed-width text blocks.
+    Column("times", Text().with_variant(ARRAY(BigInteger), "postgresql"), nullable=False),
     PrimaryKeyConstraint("account_id", "object_type", "record_id"),
     # On SQLite the row lives in its key's b-tree: a breakdown's join from a record finds
     # its path in one seek, not two (key, then rowid).

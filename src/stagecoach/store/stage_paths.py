@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
+    Text,
     bindparam,
     case,
     cast,
@@ -29,12 +30,12 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.stage_paths import TIME_OFFSET, TIME_WIDTH
+from stagecoach.domain.stage_paths import TIME_OFFSET, TIME_WIDTH, encode_time
 from stagecoach.store.schema import property_history, stage_codes, stage_paths, stage_stays
 
 P = stage_paths.c
@@ -58,18 +59,28 @@ def _group(code: Any, pg: bool) -> Any:
 
 
 def encoded(t: Any, pg: bool) -> Any:
-    """A time as a times block (domain/stage_paths.encode_time, for the times stored)."""
+    """A time as the times of one character: a one-element array on PostgreSQL, a block
+    (domain/stage_paths.encode_time) on SQLite."""
     if pg:
-        return func.lpad(func.to_hex(t + TIME_OFFSET), TIME_WIDTH, literal("0"))
+        return array([t], type_=BigInteger)
     return func.printf(f"%0{TIME_WIDTH}x", t + TIME_OFFSET)
 
 
-def _group_times(code: Any, at: Any, pg: bool) -> Any:
-    """Aggregate: a tie group's times, its instant once per character of its string."""
-    k = func.count(code.distinct())
-    block = encoded(at, pg)
+def _as_times(text: Any, pg: bool) -> Any:
+    """Times assembled as text (_group_times) as stored: on PostgreSQL, comma-terminated
+    numbers into an array."""
     if pg:
-        return case((k == 1, block), else_=func.repeat(block, cast(k * k, Integer)))
+        return cast(func.string_to_array(func.rtrim(text, ","), ","), ARRAY(BigInteger))
+    return text
+
+
+def _group_times(code: Any, at: Any, pg: bool) -> Any:
+    """Aggregate: a tie group's times as text, its instant once per character of its
+    string (on PostgreSQL as comma-terminated numbers, see _as_times)."""
+    k = func.count(code.distinct())
+    if pg:
+        return func.repeat(cast(at, Text).concat(","), cast(k * k, Integer))
+    block = encoded(at, pg)
     return case((k == 1, block), else_=func.replace(func.hex(func.zeroblob(k * k)), "00",
                                                      block))
 
@@ -109,8 +120,9 @@ def _again(pg: bool, ot: ObjectType, record_id: Any, times: bool = False) -> Any
     """The whole path (or its times) of a record of the step (account `acc`), from its
     stays: a window over its tie groups, every row of which holds it."""
     part = _group_times(C.code, S.entered_at, pg) if times else _group(C.code, pg)
+    whole = _concat(pg, part, S.entered_at)
     return (
-        select(_concat(pg, part, S.entered_at))
+        select(_as_times(whole, pg) if times else whole)
         .select_from(_coded())
         .where(S.account_id == _ACC, S.object_type == int(ot),
                S.record_id == record_id)
@@ -185,7 +197,8 @@ def derived(account_id: int, ot: ObjectType, pg: bool, first_id: int | None = No
             func.string_agg(g.c.grp, aggregate_order_by(literal(""), g.c.entered_at))
             .label("path"),
             func.max(g.c.entered_at).label("last_at"),
-            func.string_agg(g.c.grp_times, aggregate_order_by(literal(""), g.c.entered_at))
+            _as_times(func.string_agg(g.c.grp_times,
+                                      aggregate_order_by(literal(""), g.c.entered_at)), pg)
             .label("times"),
         ).group_by(g.c.record_id)
     w = select(
@@ -218,8 +231,14 @@ def rebuild(conn: Connection, account_id: int, ot: ObjectType, pg: bool,
 
 def for_records(conn: Connection, account_id: int, ot: ObjectType, first_id: int,
                 last_id: int) -> dict[int, tuple[str, str]]:
-    """(path, times) per record."""
-    return {int(r.record_id): (r.path, r.times) for r in conn.execute(
+    """(path, times) per record, the times as text blocks (domain/stage_paths.py) on
+    either database."""
+    return {int(r.record_id): (r.path, times_text(r.times)) for r in conn.execute(
         select(P.record_id, P.path, P.times).where(
             P.account_id == account_id, P.object_type == int(ot),
             P.record_id >= first_id, P.record_id <= last_id))}
+
+
+def times_text(times: str | list[int]) -> str:
+    """Stored times (an array on PostgreSQL) as text blocks."""
+    return times if isinstance(times, str) else "".join(encode_time(t) for t in times)
