@@ -251,8 +251,16 @@ def _entries_until(pg: bool, t: int, name: str) -> Any:
     if pg:
         return func.width_bucket(bindparam(name, t, type_=BigInteger), P.times)
     bound = bindparam(name, encode_time(t), type_=String)
-    preds = [_block(j).between(literal("0"), bound) for j in range(_SLICED)]
-    return _last_true(preds, 0, _SLICED - 1) + 1
+    # A search as deep as the path needs: a path of length L in [2^(d-1), 2^d) searches
+    # [0, 2^d - 1), whose blocks before 2^(d-1) exist, so are compared once.
+    length = func.length(P.path)
+    whens = []
+    for d in range(1, _SLICED.bit_length() + 1):
+        half = 2 ** (d - 1)
+        preds = [_block(j) <= bound if j < half else _block(j).between(literal("0"), bound)
+                 for j in range(2 ** d - 1)]
+        whens.append((length < 2 ** d, _last_true(preds, 0, 2 ** d - 2) + 1))
+    return case(*whens[:-1], else_=whens[-1][1])
 
 
 def _sliced(pg: bool, p: ReportParams) -> tuple[Any, Any]:
@@ -356,14 +364,21 @@ def _paths_apply(p: ReportParams) -> bool:
     return p.start is None and p.end is None and p.as_of is None
 
 
+def _reads_paths(p: ReportParams, pg: bool) -> bool:
+    """Whether the funnel reads paths. Not `any` with `asOf` or a range on SQLite: there
+    the CASE search of every path's slice costs more than counting first entries, one
+    index slice per stage (measured at 200k records: ~5x the baseline against ~1.7x)."""
+    return pg or p.mode is not FunnelMode.ANY or _paths_apply(p)
+
+
 def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
                   breakdown: PropertyDef | None) -> dict[Key, int]:
     """Count per (breakdown value, step). `reached` returns counts by furthest step, which
     domain.reports.reached_counts turns into step counts."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
-    codes = stage_codes.load(conn, account_id)
-    if all(s in codes for s in p.stages):
+    codes = stage_codes.load(conn, account_id) if _reads_paths(p, is_postgres(conn)) else {}
+    if codes and all(s in codes for s in p.stages):
         counted = _paths_counts(conn, q, codes)
         if counted is not None:
             return counted
