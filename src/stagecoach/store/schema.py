@@ -319,8 +319,9 @@ stage_codes = Table(
 
 # Each record's entries into stages, as the string of their codes in entry order (entries
 # at one instant as a tie group: see store/stage_paths.py), derived from stage_stays and
-# kept beside them. Funnels over all time match it with one pattern per step instead of
-# reading every stay: "entered s1, then s2, then s3" is a subsequence test.
+# kept beside them. Funnels match it (with `asOf` or a range, the slice of it its times
+# select) with one pattern per step instead of reading every stay: "entered s1, then s2,
+# then s3" is a subsequence test.
 stage_paths = Table(
     "stage_paths",
     metadata,
