@@ -43,6 +43,7 @@ def main() -> None:
             command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
     text = TARGET.read_text()
     text = text.replace("astext_type=Text()", "astext_type=sa.Text()")
+    text = text.replace("ARRAY(BigInteger())", "ARRAY(sa.BigInteger())")
     text = re.sub(r"\nCreate Date: .*\n", "\n", text)
     text = re.sub(r" *# ### (commands auto generated|end Alembic).*\n", "", text)
     text = text.replace("depends_on = None\n",

@@ -90,8 +90,9 @@ def test_stored_stays_are_what_history_gives(sc: Stagecoach, steps) -> None:  # 
             key=lambda s: (s.record_id, s.entered_at, s.id))
         codes = stage_codes.load(ctx.conn, acct.id)
         paths = stage_paths.for_records(ctx.conn, acct.id, ObjectType.CONTACT, 0, 2**62)
-        set_paths = {r.record_id: r.path for r in ctx.conn.execute(
-            stage_paths.derived(acct.id, ObjectType.CONTACT, is_postgres(ctx.conn)))}
+        set_paths = {r.record_id: (r.path, stage_paths.times_text(r.times))
+                     for r in ctx.conn.execute(stage_paths.derived(
+                         acct.id, ObjectType.CONTACT, is_postgres(ctx.conn)))}
     expected = sd.from_versions(versions)
     assert stored == expected
     assert set_form == expected
@@ -99,9 +100,9 @@ def test_stored_stays_are_what_history_gives(sc: Stagecoach, steps) -> None:  # 
     assert_paths_match(set_paths, expected, codes)
 
 
-def assert_paths_match(paths: dict[int, str], expected: list[sd.Stay],
+def assert_paths_match(paths: dict[int, tuple[str, str]], expected: list[sd.Stay],
                        codes: dict[str, str]) -> None:
     want = {rid: list(g) for rid, g in groupby(expected, key=lambda s: s.record_id)}
     assert set(paths) == set(want)
     for rid, record_stays in want.items():
-        assert pd.matches(paths[rid], record_stays, codes), (rid, paths[rid], record_stays)
+        assert pd.matches(*paths[rid], record_stays, codes), (rid, paths[rid], record_stays)

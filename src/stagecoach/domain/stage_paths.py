@@ -7,6 +7,11 @@ stages is written as its k codes repeated k times — every order of any of its 
 then a subsequence of it, and no stage is needed twice by a funnel, whose stages are
 distinct. So "entered s1, then s2, ..., then si" is exactly "the codes of s1..si are a
 subsequence of the path". The order of the codes inside a group is not fixed.
+
+Beside the path, its *times*: the entry time of each of its characters, each written in
+`TIME_WIDTH` characters that sort as the times do (`encode_time`). The entries at or
+before an instant are then a prefix of the path, those within a range a slice, found by a
+binary search on the times: funnels with `asOf` or a range test the slice as above.
 """
 
 from __future__ import annotations
@@ -26,12 +31,38 @@ def groups(stays: Iterable[Stay], codes: Mapping[str, str]) -> list[str]:
             for _, g in groupby(ordered, key=lambda s: s.entered_at)]
 
 
+# Offset and width: every millisecond time within 70,000 years of 1970, as fixed-width
+# lowercase hex (which sorts as the times do, byte by byte).
+TIME_OFFSET = 1 << 51
+TIME_WIDTH = 13
+
+
+def encode_time(t: int) -> str:
+    """`t` as a times block; an instant beyond the encodable ones sorts beyond them too."""
+    return f"{min(max(t + TIME_OFFSET, 0), (1 << 52) - 1):013x}"
+
+
+def times_of(stays: Iterable[Stay], codes: Mapping[str, str]) -> str:
+    """The times of the path: each tie group's instant, once per character of the group."""
+    ordered = sorted(stays, key=lambda s: (s.entered_at, s.id))
+    out = []
+    for at, g in groupby(ordered, key=lambda s: s.entered_at):
+        k = len({codes.get(s.stage, "?") for s in g})
+        out.append(encode_time(at) * (k * k))
+    return "".join(out)
+
+
 def path_of(stays: Iterable[Stay], codes: Mapping[str, str]) -> str:
     return "".join(g * len(g) for g in groups(stays, codes))
 
 
-def matches(stored: str, stays: Iterable[Stay], codes: Mapping[str, str]) -> bool:
-    """Whether `stored` is a path of these stays (any order of codes inside a group)."""
+def matches(stored: str, stored_times: str, stays: Iterable[Stay],
+            codes: Mapping[str, str]) -> bool:
+    """Whether `stored` is a path of these stays (any order of codes inside a group), with
+    `stored_times` its times."""
+    stays = list(stays)
+    if stored_times != times_of(stays, codes):
+        return False
     at = 0
     for g in groups(stays, codes):
         k = len(g)

@@ -133,10 +133,11 @@ def _stay_differences(conn: Any, account_id: int, ot: ObjectType, rows: Sequence
     paths = paths_store.for_records(conn, account_id, ot, rows[0].id, rows[-1].id)
     return stays, [
         Difference(account_id, ot, rid, PATH, paths.get(rid),
-                   pd.path_of(want.get(rid, []), codes) if rid in want else None)
+                   (pd.path_of(want[rid], codes), pd.times_of(want[rid], codes))
+                   if rid in want else None)
         for rid in sorted(set(want) | set(paths))
         if rid not in want or rid not in paths
-        or not pd.matches(paths[rid], want[rid], codes)
+        or not pd.matches(*paths[rid], want[rid], codes)
     ]
 
 

@@ -11,8 +11,8 @@ drops every entry after it (a stay that ended after it is open then), records cr
 after it and records archived by then; the breakdown property and filterGroups use current
 values.
 
-Funnels over all time read one row per record instead: its stage path
-(store/stage_paths.py), matched with one pattern per step.
+Funnels read one row per record instead: its stage path (store/stage_paths.py), matched
+with one pattern per step; with `asOf` or a range, the slice of it that its times select.
 
 What makes the other reports cheap: each stay knows the record's previous entry into the same
 stage (`prev_same_at`), so "the records that entered s in the range" are counted as the
@@ -29,8 +29,11 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     Connection,
+    String,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -45,6 +48,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.reports import DAY_MS, MEDIAN, P90, FunnelMode, ReportParams
+from stagecoach.domain.stage_paths import TIME_WIDTH, encode_time
 from stagecoach.store import stage_codes
 from stagecoach.store.db import is_postgres
 from stagecoach.store.filters import compile_groups, property_value
@@ -237,14 +241,73 @@ def _last_true(preds: list[Any], lo: int, hi: int) -> Any:
     return case((preds[mid], _last_true(preds, mid + 1, hi)), else_=_last_true(preds, lo, mid - 1))
 
 
-def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Key, int]:
-    """Funnels over all time from each record's stage path (store/stage_paths.py): one
-    row per record, not one per stay. `ordered`: step i holds when the codes of stages
-    1..i are a subsequence of the path; `reached`: when any code of stages i..n is in it;
-    `any`: per stage, when its code is in it."""
+# SQLite: paths longer than this are not sliced by the binary search below (its SQL
+# doubles with each level): a funnel over an account holding one reads stays instead.
+_SLICED = 2 ** 6 - 1
+
+
+def _block(j: int) -> Any:
+    """The j-th block of a path's times on SQLite (empty past its end)."""
+    return func.substr(P.times, j * TIME_WIDTH + 1, TIME_WIDTH)
+
+
+def _entries_until(pg: bool, t: int, name: str) -> Any:
+    """How many of the path's characters were entered at or before `t` (they are a prefix:
+    times are sorted). PostgreSQL's width_bucket is that binary search on the array; on
+    SQLite a CASE one on the blocks, a past-the-end block being empty (before '0')."""
+    if pg:
+        return func.width_bucket(bindparam(name, t, type_=BigInteger), P.times)
+    bound = bindparam(name, encode_time(t), type_=String)
+    # A search as deep as the path needs: a path of length L in [2^(d-1), 2^d) searches
+    # [0, 2^d - 1), whose blocks before 2^(d-1) exist, so are compared once.
+    length = func.length(P.path)
+    whens = []
+    for d in range(1, _SLICED.bit_length() + 1):
+        half = 2 ** (d - 1)
+        preds = [_block(j) <= bound if j < half else _block(j).between(literal("0"), bound)
+                 for j in range(2 ** d - 1)]
+        whens.append((length < 2 ** d, _last_true(preds, 0, 2 ** d - 2) + 1))
+    return case(*whens[:-1], else_=whens[-1][1])
+
+
+def _sliced(pg: bool, p: ReportParams) -> tuple[Any, Any]:
+    """The part of a record's path entered in the report's range and by its `asOf`, and
+    (SQLite) whether that slice could not be found: the path is longer than `_SLICED` and
+    not wholly inside the range."""
+    until = min(t for t in (p.end, p.as_of) if t is not None) if (
+        p.end is not None or p.as_of is not None) else None
+    length = func.length(P.path)
+    inside: list[Any] = []
+    path: Any = P.path
+    if until is not None:
+        n = _entries_until(pg, until, "until")
+        if not pg:
+            before = P.last_at <= until
+            inside.append(before)
+            n = case((before, length), else_=n)
+        path = func.substr(path, 1, n)
+    if p.start is not None:
+        skipped = _entries_until(pg, p.start - 1, "before")
+        if not pg:
+            after = _block(0) >= bindparam("since", encode_time(p.start), type_=String)
+            inside.append(after)
+            skipped = case((after, 0), else_=skipped)
+        path = func.substr(path, skipped + 1)
+    if pg:
+        return path, literal(0)
+    return path, case((length <= _SLICED, 0), (and_(*inside), 0), else_=1)
+
+
+def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]
+                  ) -> dict[Key, int] | None:
+    """Funnels from each record's stage path (store/stage_paths.py): one row per record,
+    not one per stay. `ordered`: step i holds when the codes of stages 1..i are a
+    subsequence of the path; `reached`: when any code of stages i..n is in it; `any`: per
+    stage, when its code is in it. With `asOf` or a range, the path is the slice of it
+    entered then (its tie groups are never cut: they share one instant). None when a
+    path could not be sliced."""
     p = q.p
     pg = is_postgres(conn)
-    path = P.path
     cs = [codes[s] for s in p.stages]
     src: Any = stage_paths
     conds = [P.account_id == q.account_id, P.object_type == int(p.object_type)]
@@ -255,18 +318,31 @@ def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Ke
     elif q.excludes:
         conds.append(P.record_id.not_in(q.excluded))
     n = len(cs)
+    unsliced: list[Any] = []
+    path: Any = P.path
+    if not _paths_apply(p):
+        # The slice, once per record (kept a subquery: OFFSET 0 / LIMIT -1), before the
+        # patterns below read it again and again.
+        sliced, flag = _sliced(pg, p)
+        rows = select(sliced.label("path"), flag.label("unsliced"), *bcols
+                      ).select_from(src).where(*conds)
+        src = (rows.offset(0) if pg else rows.limit(-1)).subquery("sliced")
+        conds = []
+        path = src.c.path
+        bcols = [src.c.bval] if p.breakdown is not None else []
+        unsliced = [func.max(src.c.unsliced).label("unsliced")]
     if p.mode is FunnelMode.ANY:
         hits = [(func.strpos(path, c) if pg else func.instr(path, c)) > 0 for c in cs]
         stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
-                                for i, h in enumerate(hits))
+                                for i, h in enumerate(hits)), *unsliced
                       ).select_from(src).where(*conds).group_by(*bcols)
     else:
         if p.mode is FunnelMode.ORDERED:
             preds = [_subsequence(pg, path, cs[:i + 1]) for i in range(n)]
         else:
             preds = [_any_code(pg, path, cs[i:]) for i in range(n)]
-        inner = select(_last_true(preds, 0, n - 1).label("step"), *bcols).select_from(
-            src).where(*conds)
+        inner = select(_last_true(preds, 0, n - 1).label("step"), *bcols,
+                       *([src.c.unsliced] if unsliced else [])).select_from(src).where(*conds)
         # Kept a subquery (OFFSET 0 / LIMIT -1), so that each record's step is searched
         # once, not once per sum below; summing per step needs no sort or hash of records.
         sub = (inner.offset(0) if pg else inner.limit(-1)).subquery("steps")
@@ -275,11 +351,14 @@ def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Ke
         hits = [sub.c.step >= i if p.mode is FunnelMode.ORDERED else sub.c.step == i
                 for i in range(n)]
         bcols = [sub.c.bval] if p.breakdown is not None else []
+        unsliced = [func.max(sub.c.unsliced).label("unsliced")] if unsliced else []
         stmt = select(*bcols, *(func.sum(case((h, 1), else_=0)).label(f"n{i}")
-                                for i, h in enumerate(hits))).group_by(*bcols)
+                                for i, h in enumerate(hits)), *unsliced).group_by(*bcols)
     out: dict[Key, int] = {}
     for row in conn.execute(stmt):
         m = row._mapping
+        if unsliced and m["unsliced"]:
+            return None
         g = m["bval"] if p.breakdown is not None else None
         for i in range(n):
             if m[f"n{i}"]:
@@ -288,8 +367,15 @@ def _paths_counts(conn: Connection, q: _Query, codes: dict[str, str]) -> dict[Ke
 
 
 def _paths_apply(p: ReportParams) -> bool:
-    """Whether the funnel reads paths: over all time (a path has no times)."""
+    """Whether the funnel reads whole paths: over all time."""
     return p.start is None and p.end is None and p.as_of is None
+
+
+def _reads_paths(p: ReportParams, pg: bool) -> bool:
+    """Whether the funnel reads paths. Not `any` with `asOf` or a range on SQLite: there
+    the CASE search of every path's slice costs more than counting first entries, one
+    index slice per stage (measured at 200k records: ~5x the baseline against ~1.7x)."""
+    return pg or p.mode is not FunnelMode.ANY or _paths_apply(p)
 
 
 def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
@@ -298,10 +384,11 @@ def funnel_counts(conn: Connection, account_id: int, p: ReportParams,
     domain.reports.reached_counts turns into step counts."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
-    if _paths_apply(p):
-        codes = stage_codes.load(conn, account_id)
-        if all(s in codes for s in p.stages):
-            return _paths_counts(conn, q, codes)
+    codes = stage_codes.load(conn, account_id) if _reads_paths(p, is_postgres(conn)) else {}
+    if codes and all(s in codes for s in p.stages):
+        counted = _paths_counts(conn, q, codes)
+        if counted is not None:
+            return counted
     if p.mode is FunnelMode.ORDERED:
         steps = _ordered_steps(q)
         stmt: Any = union_all(*(

@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData(
     naming_convention={
@@ -319,8 +319,9 @@ stage_codes = Table(
 
 # Each record's entries into stages, as the string of their codes in entry order (entries
 # at one instant as a tie group: see store/stage_paths.py), derived from stage_stays and
-# kept beside them. Funnels over all time match it with one pattern per step instead of
-# reading every stay: "entered s1, then s2, then s3" is a subsequence test.
+# kept beside them. Funnels match it (with `asOf` or a range, the slice of it its times
+# select) with one pattern per step instead of reading every stay: "entered s1, then s2,
+# then s3" is a subsequence test.
 stage_paths = Table(
     "stage_paths",
     metadata,
@@ -329,6 +330,10 @@ stage_paths = Table(
     Column("record_id", BigInteger, nullable=False),
     Column("path", Text, nullable=False),
     Column("last_at", BigInteger, nullable=False),  # the latest entry's time
+    # The entry time of each character of the path (domain/stage_paths.py): funnels with
+    # `asOf` or a range match the slice of the path those times select. PostgreSQL keeps
+    # them as an array, which width_bucket searches; SQLite as fixed-width text blocks.
+    Column("times", Text().with_variant(ARRAY(BigInteger), "postgresql"), nullable=False),
     PrimaryKeyConstraint("account_id", "object_type", "record_id"),
     # On SQLite the row lives in its key's b-tree: a breakdown's join from a record finds
     # its path in one seek, not two (key, then rowid).

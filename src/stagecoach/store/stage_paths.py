@@ -7,7 +7,8 @@ entries arrive in time order (a step never writes history dated before the recor
 write), so its path only grows at the end: the step's entries (one tie group, they share
 the step's instant) are appended. A record entered again at the instant of its last entry
 (rounds of a batch) has its whole path derived again from its stays, so that the tie group
-holds every entry of that instant.
+holds every entry of that instant. The path's times (one fixed-width block per character,
+domain/stage_paths.py) grow, and are derived again, alongside it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
+    Text,
     bindparam,
     case,
     cast,
@@ -28,11 +30,12 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.stage_paths import TIME_OFFSET, TIME_WIDTH, encode_time
 from stagecoach.store.schema import property_history, stage_codes, stage_paths, stage_stays
 
 P = stage_paths.c
@@ -55,10 +58,39 @@ def _group(code: Any, pg: bool) -> Any:
     return case((k == 1, codes), else_=func.replace(func.hex(func.zeroblob(k)), "00", codes))
 
 
+def encoded(t: Any, pg: bool) -> Any:
+    """A time as the times of one character: a one-element array on PostgreSQL, a block
+    (domain/stage_paths.encode_time) on SQLite."""
+    if pg:
+        return array([t], type_=BigInteger)
+    return func.printf(f"%0{TIME_WIDTH}x", t + TIME_OFFSET)
+
+
+def _as_times(text: Any, pg: bool) -> Any:
+    """Times assembled as text (_group_times) as stored: on PostgreSQL, comma-terminated
+    numbers into an array."""
+    if pg:
+        return cast(func.string_to_array(func.rtrim(text, ","), ","), ARRAY(BigInteger))
+    return text
+
+
+def _group_times(code: Any, at: Any, pg: bool) -> Any:
+    """Aggregate: a tie group's times as text, its instant once per character of its
+    string (on PostgreSQL as comma-terminated numbers, see _as_times)."""
+    k = func.count(code.distinct())
+    if pg:
+        return func.repeat(cast(at, Text).concat(","), cast(k * k, Integer))
+    block = encoded(at, pg)
+    return case((k == 1, block), else_=func.replace(func.hex(func.zeroblob(k * k)), "00",
+                                                     block))
+
+
 def _groups(pg: bool, *conds: Any) -> Any:
-    """Tie groups of stays, one per (record, instant): (record_id, entered_at, grp)."""
+    """Tie groups of stays, one per (record, instant): (record_id, entered_at, grp,
+    grp_times)."""
     return (
-        select(S.record_id, S.entered_at, _group(C.code, pg).label("grp"))
+        select(S.record_id, S.entered_at, _group(C.code, pg).label("grp"),
+               _group_times(C.code, S.entered_at, pg).label("grp_times"))
         .select_from(_coded())
         .where(*conds)
         .group_by(S.record_id, S.entered_at)
@@ -84,11 +116,13 @@ def _upserted() -> dict[str, Any]:
                                                             "record_id")}
 
 
-def _again(pg: bool, ot: ObjectType, record_id: Any) -> Any:
-    """The whole path of a record of the step (account `acc`), from its stays: a window
-    over its tie groups, every row of which holds it."""
+def _again(pg: bool, ot: ObjectType, record_id: Any, times: bool = False) -> Any:
+    """The whole path (or its times) of a record of the step (account `acc`), from its
+    stays: a window over its tie groups, every row of which holds it."""
+    part = _group_times(C.code, S.entered_at, pg) if times else _group(C.code, pg)
+    whole = _concat(pg, part, S.entered_at)
     return (
-        select(_concat(pg, _group(C.code, pg), S.entered_at))
+        select(_as_times(whole, pg) if times else whole)
         .select_from(_coded())
         .where(S.account_id == _ACC, S.object_type == int(ot),
                S.record_id == record_id)
@@ -117,11 +151,13 @@ def _statement(ot: ObjectType, pg: bool) -> Any:
     entered = (versions.group_by(H.record_id) if pg else versions).subquery("entered")
     insert = (pg_insert if pg else sqlite_insert)(stage_paths)
     stmt = insert.from_select(
-        ["account_id", "object_type", "record_id", "path", "last_at"],
+        COLUMNS,
         select(_ACC, literal(int(ot)), entered.c.record_id,
                case((entered.c.n == 1, entered.c.code),
                     else_=_again(pg, ot, entered.c.record_id)),
-               _NOW)
+               _NOW,
+               case((entered.c.n == 1, encoded(_NOW, pg)),
+                    else_=_again(pg, ot, entered.c.record_id, times=True)))
         # SQLite reads `ON CONFLICT` after a bare FROM as a join constraint.
         .where(entered.c.record_id.is_not(None)))
     row = _upserted()
@@ -132,6 +168,8 @@ def _statement(ot: ObjectType, pg: bool) -> Any:
         index_elements=["account_id", "object_type", "record_id"],
         set_={"path": case((appended, P.path.concat(stmt.excluded.path)),
                            else_=_again(pg, ot, row["record_id"])),
+              "times": case((appended, P.times.concat(stmt.excluded.times)),
+                            else_=_again(pg, ot, row["record_id"], times=True)),
               "last_at": case((P.last_at > stmt.excluded.last_at, P.last_at),
                               else_=stmt.excluded.last_at)},
     )
@@ -145,7 +183,7 @@ def maintain(conn: Connection, account_id: int, op_id: int, ot: ObjectType, now:
 
 def derived(account_id: int, ot: ObjectType, pg: bool, first_id: int | None = None,
             last_id: int | None = None) -> Any:
-    """The paths stage_stays give, as a SELECT with stage_paths' columns, for the records
+    """The paths stage_stays give, as a SELECT with stage_paths' columns (COLUMNS), for the records
     in [first_id, last_id]."""
     conds = [S.account_id == account_id, S.object_type == int(ot)]
     if first_id is not None:
@@ -159,19 +197,23 @@ def derived(account_id: int, ot: ObjectType, pg: bool, first_id: int | None = No
             func.string_agg(g.c.grp, aggregate_order_by(literal(""), g.c.entered_at))
             .label("path"),
             func.max(g.c.entered_at).label("last_at"),
+            _as_times(func.string_agg(g.c.grp_times,
+                                      aggregate_order_by(literal(""), g.c.entered_at)), pg)
+            .label("times"),
         ).group_by(g.c.record_id)
     w = select(
         g.c.record_id,
         _concat(pg, g.c.grp, g.c.entered_at, g.c.record_id).label("path"),
+        _concat(pg, g.c.grp_times, g.c.entered_at, g.c.record_id).label("times"),
         g.c.entered_at,
         func.row_number().over(partition_by=g.c.record_id,
                                order_by=g.c.entered_at.desc()).label("rn"),
     ).subquery("w")
     return select(literal(account_id, BigInteger), literal(int(ot)), w.c.record_id,
-                  w.c.path, w.c.entered_at.label("last_at")).where(w.c.rn == 1)
+                  w.c.path, w.c.entered_at.label("last_at"), w.c.times).where(w.c.rn == 1)
 
 
-COLUMNS = ["account_id", "object_type", "record_id", "path", "last_at"]
+COLUMNS = ["account_id", "object_type", "record_id", "path", "last_at", "times"]
 
 
 def rebuild(conn: Connection, account_id: int, ot: ObjectType, pg: bool,
@@ -188,8 +230,15 @@ def rebuild(conn: Connection, account_id: int, ot: ObjectType, pg: bool,
 
 
 def for_records(conn: Connection, account_id: int, ot: ObjectType, first_id: int,
-                last_id: int) -> dict[int, str]:
-    return {int(r.record_id): r.path for r in conn.execute(
-        select(P.record_id, P.path).where(
+                last_id: int) -> dict[int, tuple[str, str]]:
+    """(path, times) per record, the times as text blocks (domain/stage_paths.py) on
+    either database."""
+    return {int(r.record_id): (r.path, times_text(r.times)) for r in conn.execute(
+        select(P.record_id, P.path, P.times).where(
             P.account_id == account_id, P.object_type == int(ot),
             P.record_id >= first_id, P.record_id <= last_id))}
+
+
+def times_text(times: str | list[int]) -> str:
+    """Stored times (an array on PostgreSQL) as text blocks."""
+    return times if isinstance(times, str) else "".join(encode_time(t) for t in times)

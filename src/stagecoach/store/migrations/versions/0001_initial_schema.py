@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('record_id', sa.BigInteger(), nullable=False),
     sa.Column('path', sa.Text(), nullable=False),
     sa.Column('last_at', sa.BigInteger(), nullable=False),
+    sa.Column('times', sa.Text().with_variant(postgresql.ARRAY(sa.BigInteger()), 'postgresql'), nullable=False),
     sa.PrimaryKeyConstraint('account_id', 'object_type', 'record_id', name=op.f('pk_stage_paths')),
     sqlite_with_rowid=False
     )
