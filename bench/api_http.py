@@ -318,7 +318,7 @@ def raw_baseline(url: str, account_id: int, token: str, port: int, seconds: floa
         if not sqlite:
             from psycopg.types.json import Jsonb
 
-            rows = [[Jsonb(v) if isinstance(v, dict | list) else v for v in r] for r in rows]
+            rows = [[Jsonb(v) if isinstance(v, dict) else v for v in r] for r in rows]
         tables.append(_Rows(name, cols, rows, ph, fresh, contact))
     email = tables[0].cols.index("email")
     # Ids and emails no other run in this database uses.
