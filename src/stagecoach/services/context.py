@@ -10,11 +10,6 @@ from stagecoach.domain.catalog import Catalog
 from stagecoach.store import ids
 from stagecoach.store.catalog import current_catalog, load_catalog
 
-# Op ids are taken this many at a time: one write takes several steps (the write, the
-# calculated counts, the reactions), and each id taken is a statement. Unused ones are
-# skipped (op ids order steps, they need not be dense).
-OP_BLOCK = 8
-
 
 @dataclass
 class Ctx:
@@ -22,7 +17,6 @@ class Ctx:
     catalog: Catalog
     now: int
     ops: list[int] = field(default_factory=list)
-    _spare_ops: list[int] = field(default_factory=list)
     # Automation reactions run so far in this unit (services/automation.py): a use case
     # that knows what it wrote knows it is still so when none ran since.
     reactions: int = 0
@@ -36,9 +30,9 @@ class Ctx:
         return self.catalog.account_id
 
     def new_op(self) -> int:
-        if not self._spare_ops:
-            self._spare_ops = ids.take(self.conn, self.account_id, "op", OP_BLOCK)
-        op = self._spare_ops.pop(0)
+        # From the transaction's pool of ids (store/ids.py): one write takes several steps
+        # (the write, the calculated counts, the reactions), not a statement each.
+        op = ids.take_one(self.conn, self.account_id, "op")
         self.ops.append(op)
         return op
 

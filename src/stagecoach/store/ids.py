@@ -31,10 +31,12 @@ def _nextval(kind: str) -> driver.Sql:
                       "FROM generate_series(1, ?))")
 
 
-# What one write usually takes of each kind, reserved together by the first `take` of a
-# transaction: a single create takes ops, a record id, history ids (its own versions and,
-# later, its company's count) and association history ids, four statements apart. What is
-# left over is dropped with the transaction: ids need to be unique, not dense.
+# Ids are handed out from a pool per transaction: its first `take` reserves, in one
+# statement, what one write usually takes of each kind (a single create takes ops, a record
+# id, history ids for its own versions and later its company's count, and association
+# history ids, four statements apart), and a kind that runs short is refilled with a block
+# this size. What is left over is dropped with the transaction: ids need to be unique (and
+# increasing), not dense. A take of a block or more is reserved as asked, past the pool.
 PREFETCH = {"op": 8, "record": 1, "history": 16, "association_history": 8}
 _POOL = "stagecoach.id_pool"
 
@@ -43,11 +45,22 @@ def take(conn: Connection, account_id: int, kind: str, n: int = 1) -> list[int]:
     if n <= 0:
         return []
     pool = _pool(conn, account_id)
-    spare = pool.get(kind)
-    if spare is not None and len(spare) >= n:
-        out = spare[:n]
-        del spare[:n]
-        return out
+    spare = pool.get(kind, [])
+    if len(spare) < n:
+        block = PREFETCH.get(kind, 0)
+        if n >= block:
+            # The spare ids are lower than these: dropped, so that every id a transaction
+            # takes of a kind is above the ones before it (versions of one instant are
+            # ordered by id).
+            pool[kind] = []
+            return _reserved(conn, account_id, kind, n)
+        spare = pool[kind] = _reserved(conn, account_id, kind, block)
+    out = spare[:n]
+    del spare[:n]
+    return out
+
+
+def _reserved(conn: Connection, account_id: int, kind: str, n: int) -> list[int]:
     if is_postgres(conn):
         # One array, not n rows: a chunk of an import takes tens of thousands of ids.
         found = driver.first(conn, _nextval(kind), (n,))[0]
