@@ -184,11 +184,6 @@ def chart_panels(request: Request, result: ReportResult, labels: dict[str, str],
     return out
 
 
-def chart_svg(request: Request, result: ReportResult, labels: dict[str, str],
-              options: dict[str, str] | None = None) -> list[str]:
-    return [p.svg for p in chart_panels(request, result, labels, options)]
-
-
 def _compute(request: Request, kind: ReportKind, raw: dict[str, object]
              ) -> tuple[ReportResult, dict[str, str], dict[str, str]]:
     session = sessions.require(request)
@@ -248,7 +243,7 @@ def export_csv(request: Request) -> Response:
 def export_svg(request: Request) -> Response:
     kind = _kind(request)
     result, labels, options = _compute(request, kind, _raw(request, kind))
-    svgs = chart_svg(request, result, labels, options)
+    svgs = [p.svg for p in chart_panels(request, result, labels, options)]
     index = request.query_params.get("chart", "0")
     if not is_decimal(index) or int(index) >= len(svgs):
         raise WebError(404, "No such chart")
