@@ -653,13 +653,24 @@ def _sizes(conn: Connection, q: _Query
         entered = X.entered_at if is_postgres(conn) else X.entered_at + 0
         exits_where = [*_exits(q), *_begun_in_range(q, entered)]
         cols = [func.count(), func.sum(X.duration_ms), none, none]
-    exits = (
-        select(literal("exits").label("kind"), X.stage.label("stage"),
-               *(c.label(n) for c, n in zip(cols, ("n", "total", "n_x", "sum_x"),
-                                            strict=True)))
-        .where(*exits_where, *q.scope(X.record_id), X.stage.in_(stages))
-        .group_by(X.stage)
-    )
+    labelled = [c.label(n) for c, n in zip(cols, ("n", "total", "n_x", "sum_x"), strict=True)]
+    exits_where = [*exits_where, *q.scope(X.record_id)]
+    exits: list[Any]
+    if is_postgres(conn):
+        exits = [
+            select(literal("exits").label("kind"), X.stage.label("stage"), *labelled)
+            .where(*exits_where, X.stage.in_(stages))
+            .group_by(X.stage)
+        ]
+    else:
+        # One slice of the duration index per stage, aggregated whole: SQLite's GROUP BY
+        # compares every row's stage with the last one's (1.5x the cost at 8M exits).
+        # PostgreSQL hashes in parallel over a scan of the table, faster than any slice.
+        exits = [
+            select(literal("exits").label("kind"), literal(s).label("stage"), *labelled)
+            .where(*exits_where, X.stage == s)
+            for s in stages
+        ]
     if spans:
         # The current stays of the records then, grouped over the union of their parts.
         now = _now_open_then(q, stages)
@@ -678,7 +689,7 @@ def _sizes(conn: Connection, q: _Query
     done: dict[str, tuple[int, int]] = {}
     other: dict[str, tuple[int, int]] = {}  # spanning exits, or every exit by then
     begun: dict[str, tuple[int, int]] = {}
-    for r in conn.execute(union_all(exits, entries)):
+    for r in conn.execute(union_all(*exits, entries)):
         if r.kind == "exits":
             if r.n:
                 done[r.stage] = (int(r.n), int(r.total))
