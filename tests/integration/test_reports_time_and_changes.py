@@ -97,6 +97,25 @@ def test_time_in_stage_percentiles_use_nearest_rank(acct: Acct):
     assert (lead.median_ms, lead.p90_ms, lead.mean_ms) == (5 * MIN, 9 * MIN, 5.5 * MIN)
 
 
+
+def test_time_in_stage_percentiles_are_exact_among_lengths_a_second_apart(acct: Acct):
+    """Stays a second apart at a day's length share one length bucket on PostgreSQL (a few
+    minutes wide there): the rank is walked inside it from the bucket's shortest stay."""
+    day, sec = 86_400_000, 1000
+    lengths = [MIN, 2 * MIN, *(day + k * sec for k in range(10))]
+    for length in lengths:
+        r = acct.contact("lead")
+        acct.tick(length - MIN)  # the next write advances the clock one more minute
+        acct.set_stage(C, r, "customer")
+    expected = (day + 3 * sec, day + 8 * sec, sum(lengths) / len(lengths))  # ranks 6, 11
+    everything = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+    for raw in ({}, {"asOf": acct.now + 1}, everything):
+        with acct.ctx_readonly() as ctx:
+            lead = reports.time_in_stage(ctx, {"stages": ["lead"], **raw}).stages[0]
+        assert lead.completed_stays == len(lengths)
+        assert (lead.median_ms, lead.p90_ms, lead.mean_ms) == expected, raw
+
+
 def build_changes(acct: Acct) -> None:
     at(acct, "2024-01-01T10:00:00Z")   # a Monday
     acct.contact("lead")

@@ -19,6 +19,8 @@ from stagecoach.domain.reports import (
     P90,
     FunnelMode,
     Interval,
+    LengthBucket,
+    RankSeek,
     ReportKind,
     bucket_start,
     bucket_starts,
@@ -26,6 +28,7 @@ from stagecoach.domain.reports import (
     nearest_rank,
     parse_params,
     reached_counts,
+    seek_rank,
 )
 from stagecoach.domain.settings import AutomationSettings
 from stagecoach.domain.stages import StageSet
@@ -139,3 +142,29 @@ def test_funnel_csv_columns_and_nulls():
         "lead,4,0.25,1.0",
         "customer,1,,0.25",
     ]
+
+
+def test_seek_rank_walks_only_the_bucket_holding_the_rank():
+    buckets = [LengthBucket(2, 10, 20), LengthBucket(3, 30, 30), LengthBucket(4, 40, 70)]
+    assert seek_rank(buckets, 1) == RankSeek(None, 10, 0)
+    assert seek_rank(buckets, 2) == RankSeek(None, 10, 1)
+    # A bucket of one length answers without a walk.
+    assert seek_rank(buckets, 3) == seek_rank(buckets, 5) == RankSeek(30, 30, 0)
+    assert seek_rank(buckets, 6) == RankSeek(None, 40, 0)
+    assert seek_rank(buckets, 9) == RankSeek(None, 40, 3)
+    with pytest.raises(ValueError):
+        seek_rank(buckets, 10)
+
+
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=40), st.integers(1, 7), st.data())
+def test_seek_rank_finds_the_length_at_every_rank(lengths: list[int], width: int,
+                                                 data: st.DataObject):
+    ordered = sorted(lengths)
+    groups: dict[int, list[int]] = {}
+    for v in ordered:
+        groups.setdefault(v // width, []).append(v)
+    buckets = [LengthBucket(len(g), g[0], g[-1]) for _, g in sorted(groups.items())]
+    rank = data.draw(st.integers(1, len(ordered)))
+    seek = seek_rank(buckets, rank)
+    walked = [v for v in ordered if v >= seek.start][seek.offset]
+    assert (seek.known if seek.known is not None else walked) == ordered[rank - 1]

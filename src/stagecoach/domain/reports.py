@@ -224,6 +224,37 @@ def nearest_rank(n: int, num: int, den: int) -> int:
     return (n * num + den - 1) // den
 
 
+@dataclass(frozen=True)
+class LengthBucket:
+    """Stays whose lengths share a bucket of a monotone bucketing: every stay of a later
+    bucket is strictly longer than every stay of this one."""
+    n: int
+    shortest: int
+    longest: int
+
+
+@dataclass(frozen=True)
+class RankSeek:
+    """Where the stay at a rank lies: its length when its bucket holds one length, or the
+    offset to walk from the bucket's shortest stay in length order."""
+    known: int | None
+    start: int
+    offset: int
+
+
+def seek_rank(buckets: Sequence[LengthBucket], rank: int) -> RankSeek:
+    """The 1-based `rank` among the buckets' stays (given in length order), found by their
+    counts so that at most one bucket is walked, not every stay before it."""
+    before = 0
+    for b in buckets:
+        if before + b.n >= rank:
+            if b.shortest == b.longest:
+                return RankSeek(b.shortest, b.shortest, 0)
+            return RankSeek(None, b.shortest, rank - before - 1)
+        before += b.n
+    raise ValueError(f"rank {rank} is beyond the {before} stays counted")
+
+
 # --- Time buckets (UTC) -------------------------------------------------------------
 
 DAY_MS = 86_400_000

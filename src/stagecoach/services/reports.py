@@ -93,7 +93,8 @@ def time_in_stage(ctx: Ctx, raw: Mapping[str, object]) -> TimeInStageResult:
         groups = _groups(prop, [g for g, _ in done] + [g for g, _ in current])
         return TimeInStageResult(p.object_type, whole.stages, tuple(
             (g, _stage_times(p, g, done, current)) for g in groups))
-    done, current = rs.stage_times(ctx.conn, ctx.account_id, p, None, ctx.now)
+    every = set(p.stages) >= {s.value for s in ctx.catalog.stages}
+    done, current = rs.stage_times(ctx.conn, ctx.account_id, p, None, ctx.now, every)
     return TimeInStageResult(p.object_type, _stage_times(p, None, done, current))
 
 

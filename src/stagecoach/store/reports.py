@@ -31,10 +31,12 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     Connection,
+    Float,
     String,
     and_,
     bindparam,
     case,
+    cast,
     false,
     func,
     literal,
@@ -47,7 +49,15 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain.properties import PropertyDef
-from stagecoach.domain.reports import DAY_MS, MEDIAN, P90, FunnelMode, ReportParams
+from stagecoach.domain.reports import (
+    DAY_MS,
+    MEDIAN,
+    P90,
+    FunnelMode,
+    LengthBucket,
+    ReportParams,
+    seek_rank,
+)
 from stagecoach.domain.stage_paths import TIME_WIDTH, encode_time
 from stagecoach.store import stage_codes
 from stagecoach.store.db import is_postgres
@@ -483,21 +493,27 @@ StayMap = dict[tuple[str | None, str], StayStats]
 
 
 def stage_times(conn: Connection, account_id: int, p: ReportParams,
-                breakdown: PropertyDef | None, now: int) -> tuple[StayMap, StayMap]:
+                breakdown: PropertyDef | None, now: int, every_stage: bool = False
+                ) -> tuple[StayMap, StayMap]:
     """Completed stays and open (current) stays, per (breakdown value, stage). Completed
     stays began in the range and ended by `asOf`; open ones are every stay begun by then
-    and not ended by then, aged `asOf or now`."""
+    and not ended by then, aged `asOf or now`. `every_stage`: the report asks for every
+    stage of the current set (see _sizes)."""
     q = _Query(conn, account_id, p, breakdown)
     q.prepare(conn)
     at = p.as_of if p.as_of is not None else now
     if p.breakdown is not None:
         return _grouped_times(conn, q, at)
-    done, current = _sizes(conn, q)
+    done, current, lengths = _sizes(conn, q, every_stage)
     out_done: StayMap = {}
     out_current: StayMap = {}
     for stage, (n, total) in done.items():
         conds = [*_completed(q), *q.scope(X.record_id), X.stage == stage]
-        med, p90 = _at_ranks(conn, conds, X.duration_ms, [X.duration_ms], n, ascending=True)
+        if stage in lengths:
+            med, p90 = _ranks_by_buckets(conn, conds, lengths[stage], n)
+        else:
+            med, p90 = _at_ranks(conn, conds, X.duration_ms, [X.duration_ms], n,
+                                 ascending=True)
         out_done[(None, stage)] = StayStats(n, total, med, p90)
     for stage, (n, total) in current.items():
         # The youngest stay is the latest entry: ages ascending = entries descending.
@@ -616,8 +632,9 @@ def _in_stage_now(q: _Query) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _sizes(conn: Connection, q: _Query
-           ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+def _sizes(conn: Connection, q: _Query, every_stage: bool
+           ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]],
+                      dict[str, list[LengthBucket]]]:
     """Per stage: (count, sum of durations) of completed stays and (count, sum of entry
     times) of open ones, in one statement: one pass over the exits, one over the records
     (or, as of an instant within a segment, over the entries).
@@ -625,42 +642,56 @@ def _sizes(conn: Connection, q: _Query
     Open ones now are the records in the stage. As of an instant, they are the exits that
     span it plus the current stays begun by then (_open_from_spans); within a segment,
     every entry by then less every exit by then (an exit repeats its stay's entry
-    time)."""
+    time).
+
+    PostgreSQL hashes every exit by stage and length bucket in a parallel scan of the
+    table (the buckets place the percentiles: _ranks_by_buckets). Asked for every stage,
+    it tests no stage per row (matching a list of eight cost half the pass) and the few
+    groups of stages since deleted are dropped here."""
     stages = q.p.stages
     spans = _open_from_spans(q)
     none: Any = null()
+    pg = is_postgres(conn)
+    done_if: Any = None  # which of the exits read are completed stays, if not all
     if spans:
         assert q.p.as_of is not None
         done_if = and_(X.exited_at <= q.p.as_of, *_begun_in_range(q))
         span_if = and_(*_spanning(q))
         exits_where = _exits_all(q)
-        cols: list[Any] = [func.count().filter(done_if), func.sum(X.duration_ms).filter(done_if),
-                func.count().filter(span_if), func.sum(X.entered_at).filter(span_if)]
+        open_cols: list[Any] = [func.count().filter(span_if),
+                                func.sum(X.entered_at).filter(span_if)]
     elif q.p.as_of is not None:
         exits_where = _exits(q)
         in_range = _begun_in_range(q)
-        done_n: Any = func.count()
-        done_total: Any = func.sum(X.duration_ms)
-        if in_range:
-            done_n = done_n.filter(and_(*in_range))
-            done_total = done_total.filter(and_(*in_range))
-        cols = [done_n, done_total, func.count(), func.sum(X.entered_at)]
+        done_if = and_(*in_range) if in_range else None
+        open_cols = [func.count(), func.sum(X.entered_at)]
     else:
         # Only the completed stays are needed (open ones are the records now). PostgreSQL
         # gets the plain column: with `+ 0` it guessed a few rows and sorted them to group
         # instead of hashing. SQLite keeps `+ 0`: on the plain column it skip-scanned the
         # duration index and grouped in a temporary B-tree (4x slower).
-        entered = X.entered_at if is_postgres(conn) else X.entered_at + 0
+        entered = X.entered_at if pg else X.entered_at + 0
         exits_where = [*_exits(q), *_begun_in_range(q, entered)]
-        cols = [func.count(), func.sum(X.duration_ms), none, none]
-    labelled = [c.label(n) for c, n in zip(cols, ("n", "total", "n_x", "sum_x"), strict=True)]
+        open_cols = [none, none]
+
+    def completed(agg: Any) -> Any:
+        return agg if done_if is None else agg.filter(done_if)
+
+    cols = [completed(func.count()), completed(func.sum(X.duration_ms)), *open_cols]
+    names = ["n", "total", "n_x", "sum_x"]
+    bucket = _length_bucket()
+    if pg:
+        cols += [bucket, completed(func.min(X.duration_ms)),
+                 completed(func.max(X.duration_ms))]
+        names += ["bucket", "shortest", "longest"]
+    labelled = [c.label(n) for c, n in zip(cols, names, strict=True)]
     exits_where = [*exits_where, *q.scope(X.record_id)]
     exits: list[Any]
-    if is_postgres(conn):
+    if pg:
         exits = [
             select(literal("exits").label("kind"), X.stage.label("stage"), *labelled)
-            .where(*exits_where, X.stage.in_(stages))
-            .group_by(X.stage)
+            .where(*exits_where, *(() if every_stage else (X.stage.in_(stages),)))
+            .group_by(X.stage, bucket)
         ]
     else:
         # One slice of the duration index per stage, aggregated whole: SQLite's GROUP BY
@@ -682,18 +713,28 @@ def _sizes(conn: Connection, q: _Query
     entries = (
         select(literal("entries").label("kind"), stage.label("stage"),
                func.count().label("n"), func.sum(value).label("total"),
-               none.label("n_x"), none.label("sum_x"))
-        .where(*where, stage.in_(stages))
+               *(none.label(n) for n in names[2:]))
+        .where(*where, *(() if pg and every_stage else (stage.in_(stages),)))
         .group_by(stage)
     )
     done: dict[str, tuple[int, int]] = {}
     other: dict[str, tuple[int, int]] = {}  # spanning exits, or every exit by then
     begun: dict[str, tuple[int, int]] = {}
+    buckets: dict[str, list[tuple[int, LengthBucket]]] = {}
+    wanted = set(stages)
     for r in conn.execute(union_all(*exits, entries)):
+        if r.stage not in wanted:
+            continue
         if r.kind == "exits":
+            # PostgreSQL: one row per length bucket of the stage, summed here.
             if r.n:
-                done[r.stage] = (int(r.n), int(r.total))
-            other[r.stage] = (int(r.n_x or 0), int(r.sum_x or 0))
+                n, total = done.get(r.stage, (0, 0))
+                done[r.stage] = (n + int(r.n), total + int(r.total))
+                if pg:
+                    buckets.setdefault(r.stage, []).append(
+                        (int(r.bucket), LengthBucket(int(r.n), int(r.shortest), int(r.longest))))
+            n, total = other.get(r.stage, (0, 0))
+            other[r.stage] = (n + int(r.n_x or 0), total + int(r.sum_x or 0))
         else:
             begun[r.stage] = (int(r.n), int(r.total))
     current: dict[str, tuple[int, int]] = {}
@@ -706,7 +747,34 @@ def _sizes(conn: Connection, q: _Query
             n_in, sum_in = n_in - n_x, sum_in - sum_x
         if n_in > 0:
             current[stage_value] = (n_in, sum_in)
-    return done, current
+    lengths = {stage: [b for _, b in sorted(bs, key=lambda ib: ib[0])]
+               for stage, bs in buckets.items()}
+    return done, current, lengths
+
+
+def _length_bucket() -> Any:
+    """A stay's length bucket (PostgreSQL): floor(sqrt(ms) / 10), about 3 minutes wide at
+    a day and an hour at a year, so a stage's stays fall in at most a few thousand. Every
+    step (the cast, the root, the division, the floor) is exact or correctly rounded, so
+    never decreasing: a later bucket's stays are strictly longer."""
+    return func.floor(func.sqrt(cast(func.greatest(X.duration_ms, 0), Float(53))) / 10)
+
+
+def _ranks_by_buckets(conn: Connection, conds: list[ColumnElement[bool]],
+                      lengths: list[LengthBucket], n: int) -> tuple[int | None, int | None]:
+    """The lengths at the median's and the 90th percentile's ranks: the buckets' counts
+    tell which bucket each lies in, and only that bucket is walked (not at all when its
+    stays share one length), instead of half and a tenth of every stay."""
+    seeks = [seek_rank(lengths, _rank(n, MEDIAN)), seek_rank(lengths, _rank(n, P90))]
+    walks = {
+        i: select(X.duration_ms).where(*conds, X.duration_ms >= s.start)
+        .order_by(X.duration_ms).limit(1).offset(s.offset).scalar_subquery().label(f"r{i}")
+        for i, s in enumerate(seeks) if s.known is None
+    }
+    found = conn.execute(select(*walks.values())).one()._mapping if walks else {}
+    med, p90 = (s.known if s.known is not None else _int(found[f"r{i}"])
+                for i, s in enumerate(seeks))
+    return med, p90
 
 
 def _at_ranks(conn: Connection, conds: list[ColumnElement[bool]], value: Any,
