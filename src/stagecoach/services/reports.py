@@ -37,6 +37,12 @@ def _breakdown_def(ctx: Ctx, p: ReportParams) -> PropertyDef | None:
     return ctx.catalog.require_definition(p.object_type, p.breakdown)
 
 
+def _every_stage(ctx: Ctx, p: ReportParams) -> bool:
+    """Whether the report asks for every stage of the current set: then the store reads
+    entries or exits without a per-row stage test and drops the groups of deleted stages."""
+    return set(p.stages) >= {s.value for s in ctx.catalog.stages}
+
+
 def _groups(prop: PropertyDef | None, seen: Iterable[str | None]) -> list[str | None]:
     """Breakdown groups: every option in display order, then values no longer among the
     options, then records without a value (None) when there are any."""
@@ -93,16 +99,15 @@ def time_in_stage(ctx: Ctx, raw: Mapping[str, object]) -> TimeInStageResult:
         groups = _groups(prop, [g for g, _ in done] + [g for g, _ in current])
         return TimeInStageResult(p.object_type, whole.stages, tuple(
             (g, _stage_times(p, g, done, current)) for g in groups))
-    every = set(p.stages) >= {s.value for s in ctx.catalog.stages}
-    done, current = rs.stage_times(ctx.conn, ctx.account_id, p, None, ctx.now, every)
+    done, current = rs.stage_times(ctx.conn, ctx.account_id, p, None, ctx.now,
+                                   _every_stage(ctx, p))
     return TimeInStageResult(p.object_type, _stage_times(p, None, done, current))
 
 
 def stage_changes(ctx: Ctx, raw: Mapping[str, object]) -> StageChangesResult:
     p = params(ctx, ReportKind.STAGE_CHANGES, raw)
     prop = _breakdown_def(ctx, p)
-    every = set(p.stages) >= {s.value for s in ctx.catalog.stages}
-    days = rs.entries_per_day(ctx.conn, ctx.account_id, p, prop, every)
+    days = rs.entries_per_day(ctx.conn, ctx.account_id, p, prop, _every_stage(ctx, p))
     first = p.start if p.start is not None else min((d for _, _, d, _ in days), default=None)
     last = p.end if p.end is not None else (p.as_of if p.as_of is not None else ctx.now)
     if first is None:
