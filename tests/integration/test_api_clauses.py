@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from stagecoach.api.app import create_app
+from stagecoach.domain.settings import AutomationSettings
 from stagecoach.store.schema import api_tokens
 from tests.helpers import Acct
 
@@ -365,14 +366,9 @@ def test_tokens_are_stored_only_as_hashes(acct: Acct) -> None:
 # --- section 8: Stagecoach's own endpoints -----------------------------------------------
 
 def test_settings_default_to_the_spec_shape(client: TestClient) -> None:
-    assert client.get("/lifecycle/v1/settings").json() == {
-        "createDefault": {"enabled": False, "stage": "lead"},
-        "dealCreated": {"enabled": True, "stage": "opportunity"},
-        "dealWon": {"enabled": True, "stage": "customer"},
-        "syncWithPrimaryCompany": False,
-        "autoAssociateCompaniesByDomain": True,
-        "apiBackwardWrites": "ignore",
-        "pipelineStageRules": []}
+    # The spec's literal is pinned once, on the domain defaults
+    # (unit/test_settings.py::test_defaults_match_the_api_spec); the wire sends exactly them.
+    assert client.get("/lifecycle/v1/settings").json() == AutomationSettings().to_json()
 
 
 def test_explain_chain_entries_have_the_spec_fields_and_start_at_the_current_stage(
