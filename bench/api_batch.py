@@ -23,7 +23,7 @@ from sqlalchemy import event
 
 from stagecoach.api.app import create_app
 from stagecoach.library import Stagecoach
-from stagecoach.store import db, ids
+from stagecoach.store.core import db, ids
 from stagecoach.store.schema import records
 
 

@@ -231,7 +231,7 @@ def _drop_pg(name: str, admin_url: str) -> None:
 def _dbapi(url: str) -> Any:
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
-        # The product's own pragmas (store/db.py), so the baseline pays the same commit cost.
+        # The product's own pragmas (store/core/db.py), so the baseline pays the same commit cost.
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn

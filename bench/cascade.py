@@ -23,10 +23,12 @@ from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.library import Stagecoach
-from stagecoach.services import records as record_service
-from stagecoach.services import settings, writes
-from stagecoach.services.records import NewRecord
-from stagecoach.store import ids, stays
+from stagecoach.services.core import writes
+from stagecoach.services.lifecycle import settings
+from stagecoach.services.records import records as record_service
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.core import ids
+from stagecoach.store.lifecycle import stays
 from stagecoach.store.schema import associations, property_history, records
 
 C, CO = ObjectType.CONTACT, ObjectType.COMPANY
@@ -84,7 +86,7 @@ def _populate_pg(conn: Any, account_id: int, company: int, rids: list[int], hids
         "lifecyclestage, props) SELECT :a, 1, r, :t, :t, false, 'lead', CAST(:p AS jsonb) "
         "FROM unnest(CAST(:rids AS bigint[])) AS r"), params)
     # Statistics that still say "a handful of records" make every foreign-key check of the
-    # history insert below scan the account (see store/imports.py refresh_statistics).
+    # history insert below scan the account (see store/importing/imports.py refresh_statistics).
     conn.execute(text("ANALYZE records"))
     conn.execute(text(
         "INSERT INTO property_history (account_id, id, object_type, record_id, property, value, "

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from stagecoach.library import Stagecoach
-from stagecoach.store.bulk import insert_many
-from stagecoach.store.imports import refresh_statistics
+from stagecoach.store.core.bulk import insert_many
+from stagecoach.store.importing.imports import refresh_statistics
 from stagecoach.store.schema import (
     association_history,
     associations,

@@ -26,9 +26,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import reports
-from stagecoach.store import stage_paths as stage_paths_store
-from stagecoach.store import stays
+from stagecoach.services.reporting import reports
+from stagecoach.store.lifecycle import stage_paths as stage_paths_store
+from stagecoach.store.lifecycle import stays
 from stagecoach.store.schema import property_history, stage_paths, stage_stays, stay_exits
 
 PG_ADMIN = os.environ.get("STAGECOACH_BENCH_PG_URL",

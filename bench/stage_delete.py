@@ -19,9 +19,10 @@ from sqlalchemy import select, update
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.library import Stagecoach
-from stagecoach.services import records, stages
-from stagecoach.services.records import NewRecord
-from stagecoach.store import ids
+from stagecoach.services.lifecycle import stages
+from stagecoach.services.records import records
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.core import ids
 from stagecoach.store.schema import property_history
 from stagecoach.store.schema import records as records_table
 

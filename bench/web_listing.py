@@ -1,7 +1,7 @@
 """Index-page query times over many contacts: `python bench/web_listing.py [N] [db url]`.
 
 Seeds N contacts straight into `records` (a fixture, not the write path: the point is the
-read queries), then times store/listing.list_page (chip counts + one page) for the
+read queries), then times store/records/listing.list_page (chip counts + one page) for the
 filters and sorts the contacts page offers. Prints one JSON line per workload, with a raw
 baseline (`SELECT count(*)` of the account's contacts) measured in the same run.
 """
@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.store import db, listing
-from stagecoach.store.catalog import load_stages
-from stagecoach.store.listing import ListQuery
+from stagecoach.store.catalog.catalog import load_stages
+from stagecoach.store.core import db
+from stagecoach.store.records import listing
+from stagecoach.store.records.listing import ListQuery
 from stagecoach.store.schema import records
 
 STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",

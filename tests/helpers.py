@@ -11,11 +11,12 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions
 from stagecoach.library import Stagecoach
-from stagecoach.services import associations, records, settings
-from stagecoach.services.associations import AssociationRequest
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemResult, ItemWrite
-from stagecoach.store import records as record_store
+from stagecoach.services.core.writes import ItemResult, ItemWrite
+from stagecoach.services.lifecycle import settings
+from stagecoach.services.records import associations, records
+from stagecoach.services.records.associations import AssociationRequest
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.records import records as record_store
 
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 API = Source(SourceType.API, "test-app")
@@ -100,8 +101,8 @@ class Acct:
 
     def token_with(self, *scopes: str, name: str = "limited") -> str:
         """A new token of this account holding only `scopes`."""
-        from stagecoach.services import accounts
-        from stagecoach.store import db
+        from stagecoach.services.auth import accounts
+        from stagecoach.store.core import db
 
         return db.run_in_transaction(self.sc.engine, lambda conn: accounts.create_token(
             conn, self.id, name, scopes, self.now))
@@ -114,7 +115,7 @@ class Acct:
 
 
 def blocked_rows(acct: Acct, ot: ObjectType, rid: int) -> list[Any]:
-    from stagecoach.store import blocked
+    from stagecoach.store.records import blocked
 
     with acct.ctx_readonly() as ctx:
         return blocked.for_record(ctx.conn, acct.id, ot, rid)
@@ -122,7 +123,7 @@ def blocked_rows(acct: Acct, ot: ObjectType, rid: int) -> list[Any]:
 
 def stage_history(acct: Acct, ot: ObjectType, rid: int) -> list[Any]:
     """lifecyclestage versions, newest first."""
-    from stagecoach.services import reads
+    from stagecoach.services.records import reads
 
     with acct.ctx_readonly() as ctx:
         return reads.history_of(ctx, ot, [rid], ["lifecyclestage"]).get(rid, {}).get(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic import command
 
-from stagecoach.store.db import make_engine
+from stagecoach.store.core.db import make_engine
 from stagecoach.store.migrate import MIGRATIONS, config
 
 TARGET = MIGRATIONS / "versions" / "0001_initial_schema.py"

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.library import Stagecoach
-from stagecoach.services import records, settings
-from stagecoach.services.accounts import NewAccount
-from stagecoach.services.context import Ctx
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
+from stagecoach.services.auth.accounts import NewAccount
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.lifecycle import settings
+from stagecoach.services.records import records
+from stagecoach.services.records.records import NewRecord
 
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 DAY = 86_400_000
@@ -224,6 +225,6 @@ def _deals(ctx: Ctx, st: _State) -> None:
 
 
 def _load(ctx: Ctx, ot: ObjectType, ids: list[int]):  # type: ignore[no-untyped-def]
-    from stagecoach.store import records as store
+    from stagecoach.store.records import records as store
 
     return store.load(ctx.conn, ctx.account_id, ot, ids)

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
-from stagecoach.services import accounts
-from stagecoach.services.context import Ctx
-from stagecoach.store import db, migrate
+from stagecoach.services.auth import accounts
+from stagecoach.services.core.context import Ctx
+from stagecoach.store import migrate
+from stagecoach.store.core import db
 
 
 def now_ms() -> int:

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.store import records
+from stagecoach.store.records import records
 from tests.browser.conftest import Server, shoot
 from tests.browser.test_web_app import login, new_account
 

@@ -123,9 +123,9 @@ def new_account(live: LiveServer) -> Server:
     """An account and an all-scopes token (no web user: hashing its password would cost
     most of a test's time)."""
     from stagecoach.library import now_ms
-    from stagecoach.services import accounts
-    from stagecoach.store import accounts as account_store
-    from stagecoach.store import db
+    from stagecoach.services.auth import accounts
+    from stagecoach.store.auth import accounts as account_store
+    from stagecoach.store.core import db
 
     n = next(_accounts)
 

@@ -90,8 +90,8 @@ def test_unknown_route_answers_in_hubspot_error_shape(server: str) -> None:
 def test_token_create_makes_a_token_that_authenticates(database_url: str,
                                                        initialised: dict[str, object]) -> None:
     from stagecoach.library import Stagecoach
-    from stagecoach.services import accounts
-    from stagecoach.store import db
+    from stagecoach.services.auth import accounts
+    from stagecoach.store.core import db
 
     done = stagecoach("token", "create", "--account-id", str(initialised["account_id"]),
                       "--scopes", "crm.objects.contacts.read", "--database-url", database_url)

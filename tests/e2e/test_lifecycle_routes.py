@@ -86,7 +86,7 @@ def test_preview_and_apply_routes_run_a_job(acct: Acct, client: TestClient) -> N
 
 
 def test_a_job_left_running_resumes_when_a_server_starts(acct: Acct) -> None:
-    from stagecoach.services import backfill
+    from stagecoach.services.lifecycle import backfill
 
     ids = [acct.contact() for _ in range(2)]
     job = acct.in_unit(lambda ctx: backfill.start(

@@ -29,7 +29,7 @@ def _get(server: Server, cid: str, props: str, history: str | None = None) -> di
 
 
 def _settings(server: Server, **patch: Any) -> None:
-    from stagecoach.services import settings
+    from stagecoach.services.lifecycle import settings
 
     with server.live.sc.unit(server.account_id) as ctx:
         settings.patch(ctx, patch)

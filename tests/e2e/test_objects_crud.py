@@ -180,8 +180,8 @@ def test_missing_or_unknown_token_is_401_and_missing_scope_is_403(server: Server
 
 def _token(server: Server, scopes: list[str]) -> str:
     from stagecoach.library import now_ms
-    from stagecoach.services import accounts
-    from stagecoach.store import db
+    from stagecoach.services.auth import accounts
+    from stagecoach.store.core import db
 
     return db.run_in_transaction(server.live.sc.engine, lambda conn: accounts.create_token(
         conn, server.account_id, "limited", scopes, now_ms()))

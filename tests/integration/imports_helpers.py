@@ -7,9 +7,9 @@ from typing import Any
 
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import imports
-from stagecoach.store import imports as store
-from stagecoach.store.imports import ImportRow
+from stagecoach.services.importing import imports
+from stagecoach.store.importing import imports as store
+from stagecoach.store.importing.imports import ImportRow
 from tests.helpers import Acct
 
 
@@ -41,6 +41,6 @@ def error_rows(acct: Acct, import_id: int) -> list[Any]:
 
 
 def by_email(acct: Acct, *emails: str) -> dict[str, Any]:
-    from stagecoach.store import records
+    from stagecoach.store.records import records
     with acct.ctx_readonly() as ctx:
         return records.find_by(ctx.conn, acct.id, ObjectType.CONTACT, "email", list(emails))

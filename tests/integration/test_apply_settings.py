@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from stagecoach.domain.errors import ValidationError
-from stagecoach.services import backfill, explain
-from stagecoach.services.context import Ctx
-from stagecoach.store import jobs
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import backfill, explain
+from stagecoach.store.worker import jobs
 from tests.helpers import CO, UI, Acct, C, D
 
 

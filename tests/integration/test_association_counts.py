@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from stagecoach.services import associations, records
-from stagecoach.services.records import NewRecord
-from stagecoach.store.association_counts import counts
+from stagecoach.services.records import associations, records
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.records.association_counts import counts
 from tests.helpers import API, CO, Acct, C, D
 
 

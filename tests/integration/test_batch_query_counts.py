@@ -15,8 +15,8 @@ from stagecoach.library import Stagecoach
 from tests.helpers import Acct
 
 # Ceilings for a batch of 100 contacts, whatever the database: a step that moves stages
-# also closes and opens stays (store/stays.py; on PostgreSQL inside SET/RESET of a planner
-# setting) and appends to the stage paths (store/stage_paths.py).
+# also closes and opens stays (store/lifecycle/stays.py; on PostgreSQL inside SET/RESET of a planner
+# setting) and appends to the stage paths (store/lifecycle/stage_paths.py).
 CREATE_100_STATEMENTS = 53
 UPDATE_100_STATEMENTS = 25
 
@@ -54,7 +54,7 @@ def _create_batch(client: TestClient, acct: Acct, n: int, tag: str) -> list[str]
 def test_batch_create_of_100_costs_the_same_statements_as_20(
         sc: Stagecoach, client: TestClient, acct: Acct) -> None:
     _create_batch(client, acct, 2, "warm")
-    # (Both above what a transaction's first id reservation holds, store/ids.PREFETCH: a
+    # (Both above what a transaction's first id reservation holds, store/core/ids.PREFETCH: a
     # smaller batch takes some ids from it, one statement fewer.)
     small = _cost(sc, lambda: _create_batch(client, acct, 20, "s"))
     large = _cost(sc, lambda: _create_batch(client, acct, 100, "l"))
@@ -76,7 +76,7 @@ def test_batch_update_of_100_costs_the_same_statements_as_20(
                                                 "lastname": "X"}} for i in chunk]})
         assert r.status_code == 200, r.text
 
-    small = _cost(sc, lambda: update(ids[:20]))  # above store/ids.PREFETCH, as above
+    small = _cost(sc, lambda: update(ids[:20]))  # above store/core/ids.PREFETCH, as above
     large = _cost(sc, lambda: update(ids[20:120]))
     assert large == small, (small, large)
     assert large <= UPDATE_100_STATEMENTS, large

@@ -1,4 +1,4 @@
-"""A server process keeps each account's catalog between requests (store/catalog.py) and
+"""A server process keeps each account's catalog between requests (store/catalog/catalog.py) and
 checks one version stamp per unit of work: a change made by another process (here: another
 engine on the same database) is seen by the very next unit of work."""
 
@@ -9,16 +9,17 @@ from pathlib import Path
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import properties, settings
-from stagecoach.services.property_input import PropertySpec
+from stagecoach.services.catalog import properties
+from stagecoach.services.catalog.property_input import PropertySpec
+from stagecoach.services.lifecycle import settings
 from tests.helpers import Acct
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "stagecoach"
 CATALOG_TABLES = ("property_defs", "pipelines", "pipeline_stages", "account_settings",
                   "lifecycle_stages")
 # The only modules that write catalog tables; each write there bumps the catalog version.
-WRITERS = {"store/accounts.py", "store/settings.py", "store/property_defs.py",
-           "store/pipeline_rows.py"}
+WRITERS = {"store/auth/accounts.py", "store/lifecycle/settings.py",
+           "store/catalog/property_defs.py", "store/catalog/pipeline_rows.py"}
 
 
 def _other_process(sc: Stagecoach) -> Stagecoach:

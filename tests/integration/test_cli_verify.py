@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from stagecoach.cli import _register, app
 from stagecoach.library import Stagecoach
-from stagecoach.services import backfill
+from stagecoach.services.lifecycle import backfill
 from stagecoach.store.schema import records
 from tests.helpers import Acct, C
 

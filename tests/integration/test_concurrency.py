@@ -15,8 +15,8 @@ from sqlalchemy import select
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.library import Stagecoach
-from stagecoach.services import records
-from stagecoach.services.writes import ItemWrite
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.records import records
 from stagecoach.store.schema import property_history
 from tests.helpers import CO, Acct, C, D
 
@@ -93,7 +93,7 @@ def test_concurrent_writers_to_related_records_lose_nothing(acct: Acct) -> None:
 
 
 def _creator(url: str, account_id: int, company: int, tag: str, n: int, errors: Any) -> None:
-    from stagecoach.services.records import NewRecord
+    from stagecoach.services.records.records import NewRecord
 
     sc = Stagecoach(url, upgrade=False)
     try:

@@ -1,4 +1,4 @@
-"""A create answers with the record as it was written (services/records.create knows it
+"""A create answers with the record as it was written (services/records/records.create knows it
 without reading it back) and that answer is what a read returns right after, whether or not
 automation changed the record after its insert."""
 

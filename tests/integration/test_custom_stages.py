@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.errors import NotFound, ValidationError
-from stagecoach.services import stages
-from stagecoach.services.accounts import Principal
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.lifecycle import stages
 from stagecoach.store.schema import property_history, stage_orders
 from tests.helpers import API, CO, UI, Acct, C
 
@@ -211,8 +211,8 @@ def test_deleting_with_replacement_costs_the_same_statements_for_any_number(
         acct: Acct) -> None:
     from sqlalchemy import event
 
-    from stagecoach.services import records
-    from stagecoach.services.records import NewRecord
+    from stagecoach.services.records import records
+    from stagecoach.services.records.records import NewRecord
 
     def statements_to_delete(n: int) -> int:
         stage = acct.in_unit(lambda ctx: stages.add(ctx, f"Temp {n}"))
@@ -251,8 +251,8 @@ def test_concurrent_stage_changes_lose_nothing(acct: Acct) -> None:
 
 
 def test_deleting_a_stage_a_form_or_saved_view_names_is_refused(acct: Acct) -> None:
-    from stagecoach.services import forms
-    from stagecoach.store import saved_views
+    from stagecoach.services.inbound import forms
+    from stagecoach.store.records import saved_views
 
     acct.in_unit(lambda ctx: forms.create(ctx, {
         "name": "Evangelists", "kind": "lead",

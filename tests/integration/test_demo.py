@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from stagecoach import demo
 from stagecoach.library import Stagecoach
-from stagecoach.services.verify import verify
+from stagecoach.services.integrity.verify import verify
 from stagecoach.store.schema import property_history, records
 from tests.conftest import pg_database_url
 

@@ -4,7 +4,8 @@ import pytest
 
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.errors import NotFound, ValidationError
-from stagecoach.services import demotion, reads
+from stagecoach.services.lifecycle import demotion
+from stagecoach.services.records import reads
 from tests.helpers import API, CO, UI, Acct, C
 
 
@@ -29,7 +30,7 @@ def test_demotion_history_carries_reason_and_source_id(acct: Acct) -> None:
     cid = acct.contact(stage="opportunity")
     _demote(acct, C, cid, "subscriber", "entered by mistake")
     with acct.ctx_readonly() as ctx:
-        from stagecoach.store import history
+        from stagecoach.store.records import history
         v = history.for_records(ctx.conn, acct.id, C, [cid], ["lifecyclestage"])[0]
     assert (v.value, v.old_value, v.note) == ("subscriber", "opportunity", "entered by mistake")
     assert (v.source_type, v.source_id, v.user_id) == ("CRM_UI", "demotion", 1)

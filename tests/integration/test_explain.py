@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from stagecoach.domain.sources import Source, SourceType
-from stagecoach.services import explain
+from stagecoach.services.lifecycle import explain
 from tests.helpers import API, CO, UI, Acct, C, D
 
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from stagecoach.domain.errors import NotFound, ValidationError
-from stagecoach.services import forms, reads
-from stagecoach.store import forms as form_store
+from stagecoach.services.inbound import forms
+from stagecoach.services.records import reads
+from stagecoach.store.inbound import forms as form_store
 from tests.helpers import CO, Acct, C
 
 LEAD_FORM = {"name": "Demo request", "kind": "lead",

@@ -65,7 +65,7 @@ def test_submission_endpoint_needs_no_token_and_answers_an_inline_message(
     assert r.status_code == 200, r.text
     assert isinstance(r.json()["inlineMessage"], str)
     with acct.ctx_readonly() as ctx:
-        from stagecoach.store import records
+        from stagecoach.store.records import records
         found = records.find_by(ctx.conn, acct.id, C, "email", ["web@example.test"])
     assert found["web@example.test"].stage == "lead"
 

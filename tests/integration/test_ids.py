@@ -4,8 +4,8 @@ by id)."""
 
 from __future__ import annotations
 
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import ids
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.store.core import ids
 from tests.helpers import API, Acct, C
 
 
@@ -18,7 +18,7 @@ def test_ids_of_one_kind_rise_through_pooled_and_large_takes(acct: Acct) -> None
 
 
 def test_a_record_written_twice_in_one_batch_keeps_the_second_value_newest(acct: Acct) -> None:
-    from stagecoach.services import reads, records
+    from stagecoach.services.records import reads, records
 
     rids = [acct.contact(firstname=f"n{i}") for i in range(12)]
     # Round one writes two versions for each of 12 records (more than the pool holds);

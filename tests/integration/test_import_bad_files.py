@@ -10,7 +10,7 @@ import pytest
 
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.imports import MAX_ROWS
-from stagecoach.store.imports import State
+from stagecoach.store.importing.imports import State
 from tests.helpers import Acct
 from tests.integration.imports_helpers import by_email, error_rows, run_import, start, write
 
@@ -153,7 +153,7 @@ def test_binary_garbage_is_refused(acct: Acct, tmp_path: Path) -> None:
 
 
 def test_file_changed_before_a_resume_fails_the_import(acct: Acct, tmp_path: Path) -> None:
-    from stagecoach.services import imports as svc
+    from stagecoach.services.importing import imports as svc
     f = write(tmp_path / "c.csv", "email\na@example.test\nb@example.test\nc@example.test\n")
     iid = start(acct, f)
     svc_imp = _interrupt_after_first_chunk(acct, iid)
@@ -165,7 +165,7 @@ def test_file_changed_before_a_resume_fails_the_import(acct: Acct, tmp_path: Pat
 
 
 def _interrupt_after_first_chunk(acct: Acct, iid: int):  # type: ignore[no-untyped-def]
-    from stagecoach.services import imports as svc
+    from stagecoach.services.importing import imports as svc
 
     class Stop(Exception):
         pass

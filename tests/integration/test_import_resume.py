@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from stagecoach.services.imports import FIRST_CHUNK
-from stagecoach.store import imports as store
-from stagecoach.store.imports import State
+from stagecoach.services.importing.imports import FIRST_CHUNK
+from stagecoach.store.importing import imports as store
+from stagecoach.store.importing.imports import State
 from stagecoach.store.schema import import_errors, property_history, records
 from tests.helpers import Acct
 

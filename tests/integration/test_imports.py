@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from stagecoach.domain.imports import ColumnSpec
-from stagecoach.services import reads
-from stagecoach.store.imports import State
+from stagecoach.services.records import reads
+from stagecoach.store.importing.imports import State
 from tests.helpers import CO, Acct, C, D
 from tests.integration.imports_helpers import by_email, error_rows, run_import, write
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stagecoach.api.app import create_app
-from stagecoach.services import imports
-from stagecoach.store import imports as store
-from stagecoach.store.imports import State
+from stagecoach.services.importing import imports
+from stagecoach.store.importing import imports as store
+from stagecoach.store.importing.imports import State
 from tests.helpers import Acct
 from tests.integration.imports_helpers import by_email
 

@@ -1,10 +1,10 @@
-"""The index-page queries (store/listing.py): chip counts, search, filters, sort, paging."""
+"""The index-page queries (store/records/listing.py): chip counts, search, filters, sort, paging."""
 
 from __future__ import annotations
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.store import listing, saved_views
-from stagecoach.store.listing import NO_STAGE, ListQuery
+from stagecoach.store.records import listing, saved_views
+from stagecoach.store.records.listing import NO_STAGE, ListQuery
 from tests.helpers import Acct
 
 C, CO = ObjectType.CONTACT, ObjectType.COMPANY
@@ -105,7 +105,7 @@ def test_pages_cover_every_record_once_newest_first(acct: Acct) -> None:
 
 
 def test_archived_records_and_other_accounts_are_not_listed(acct: Acct) -> None:
-    from stagecoach.services import records
+    from stagecoach.services.records import records
 
     keep = acct.contact("lead", email="keep@example.org")
     gone = acct.contact("lead", email="gone@example.org")

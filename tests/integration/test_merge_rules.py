@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import merge
+from stagecoach.services.records import merge
 from tests.helpers import CO, UI, Acct, C, stage_history
 
 

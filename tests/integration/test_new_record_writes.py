@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 from stagecoach.domain.sources import SourceType
-from stagecoach.services.verify import verify
-from stagecoach.store import associations as assoc_store
-from stagecoach.store import history
+from stagecoach.services.integrity.verify import verify
+from stagecoach.store.records import associations as assoc_store
+from stagecoach.store.records import history
 from tests.helpers import CO, Acct, C
 from tests.integration.imports_helpers import by_email, run_import, write
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.values import ms_to_iso
 from stagecoach.library import Stagecoach
-from stagecoach.services import records
+from stagecoach.services.records import records
 from tests.helpers import CO, Acct, C
 from tests.integration.test_batch_query_counts import counting
 

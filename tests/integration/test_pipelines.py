@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from stagecoach.domain.errors import Conflict, NotFound, ValidationError
-from stagecoach.services import pipeline_stages, pipelines
-from stagecoach.services.pipeline_input import StageSpec
-from stagecoach.services.pipelines import PipelineSpec
+from stagecoach.services.catalog import pipeline_stages, pipelines
+from stagecoach.services.catalog.pipeline_input import StageSpec
+from stagecoach.services.catalog.pipelines import PipelineSpec
 from tests.helpers import Acct, C, D
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from stagecoach.domain.errors import Conflict, NotFound, ValidationError
-from stagecoach.services import properties, reads, stages
-from stagecoach.services.property_input import OptionSpec, PropertySpec
+from stagecoach.services.catalog import properties
+from stagecoach.services.catalog.property_input import OptionSpec, PropertySpec
+from stagecoach.services.lifecycle import stages
+from stagecoach.services.records import reads
 from tests.helpers import API, CO, Acct, C, D
 
 
@@ -17,8 +19,8 @@ def spec(name: str, ptype: str, field_type: str | None = None, **kw) -> Property
 
 def test_a_custom_property_is_usable_at_once_in_writes_and_reads(acct: Acct) -> None:
     def scenario(ctx):  # type: ignore[no-untyped-def]
-        from stagecoach.services import records
-        from stagecoach.services.records import NewRecord
+        from stagecoach.services.records import records
+        from stagecoach.services.records.records import NewRecord
 
         properties.create(ctx, C, spec("score", "number"))
         properties.create(ctx, C, spec("renewal", "date"))

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from stagecoach.services import associations, records
-from stagecoach.services.associations import AssociationRequest
-from stagecoach.services.records import NewRecord
+from stagecoach.services.records import associations, records
+from stagecoach.services.records.associations import AssociationRequest
+from stagecoach.services.records.records import NewRecord
 from tests.helpers import API, CO, UI, Acct, C, D
 
 
@@ -66,5 +66,5 @@ def _deal_won(acct: Acct, n: int) -> int:
 
 
 def test_deal_won_costs_the_same_for_20_and_60_contacts(acct: Acct) -> None:
-    # (Both above what a transaction's first id reservation holds, store/ids.PREFETCH.)
+    # (Both above what a transaction's first id reservation holds, store/core/ids.PREFETCH.)
     assert _deal_won(acct, 20) == _deal_won(acct, 60)

@@ -6,8 +6,8 @@ import pytest
 
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.stages import StageSet
-from stagecoach.services import reports
-from stagecoach.store.accounts import write_stage_set
+from stagecoach.services.reporting import reports
+from stagecoach.store.auth.accounts import write_stage_set
 from tests.helpers import UI, Acct, C
 
 STAGES = ["lead", "marketingqualifiedlead", "salesqualifiedlead", "customer"]
@@ -110,7 +110,7 @@ def test_funnel_as_of_sees_the_data_as_it_stood(acct: Acct):
 
 
 def test_archived_records_leave_the_funnel(acct: Acct):
-    from stagecoach.services import records
+    from stagecoach.services.records import records
 
     a = acct.contact("lead")
     acct.contact("lead")
@@ -197,9 +197,9 @@ def test_bad_funnel_parameters_are_validation_errors(acct: Acct, raw):
 def test_ordered_funnel_accepts_entries_at_the_same_instant(acct: Acct):
     """Automation in the same unit of work writes several versions with one timestamp:
     t1 <= t2 holds, so the record counts at both steps."""
-    from stagecoach.services import records
-    from stagecoach.services.records import NewRecord
-    from stagecoach.services.writes import ItemWrite
+    from stagecoach.services.core.writes import ItemWrite
+    from stagecoach.services.records import records
+    from stagecoach.services.records.records import NewRecord
     from tests.helpers import API
 
     with acct.unit() as ctx:

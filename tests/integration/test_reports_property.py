@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.library import Stagecoach
-from stagecoach.services import records, reports
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.records import records
+from stagecoach.services.records.records import NewRecord
+from stagecoach.services.reporting import reports
 from tests import reports_reference as ref
 from tests.helpers import API, UI, Acct, C
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from stagecoach.domain.values import iso_to_ms
-from stagecoach.services import records, reports
+from stagecoach.services.records import records
+from stagecoach.services.reporting import reports
 from tests.helpers import UI, Acct, C
 
 MIN = 60_000
@@ -174,7 +175,7 @@ def test_stage_changes_as_of_ignore_later_entries(acct: Acct):
 
 
 def test_stage_changes_over_every_stage_leave_out_entries_into_deleted_stages(acct: Acct):
-    from stagecoach.services import stages
+    from stagecoach.services.lifecycle import stages
 
     at(acct, "2024-01-02T10:00:00Z")
     gone = acct.contact("evangelist")

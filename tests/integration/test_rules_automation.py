@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.values import ms_to_iso
-from stagecoach.services import records
-from stagecoach.services.records import NewRecord
+from stagecoach.services.records import records
+from stagecoach.services.records.records import NewRecord
 from tests.helpers import API, CO, UI, Acct, C, D, stage_history
 
 DAY = 86_400_000
@@ -278,7 +278,7 @@ def test_contact_created_with_a_primary_company_keeps_it_over_its_email_domain(a
 # Rule 18: the first stage is the first of the current order ------------------------------
 
 def test_web_app_creation_gets_the_first_stage_of_the_current_order(acct: Acct) -> None:
-    from stagecoach.services import stages
+    from stagecoach.services.lifecycle import stages
 
     acct.in_unit(lambda ctx: stages.move(ctx, "lead", 0))
     from_index = acct.create(C, {"email": "first@example.test"}, source=UI)
@@ -325,9 +325,9 @@ def test_a_lost_deal_makes_no_opportunity_when_created_or_associated(acct: Acct)
 
 
 def test_won_is_stage_data_never_the_stage_name(acct: Acct) -> None:
-    from stagecoach.services import pipelines
-    from stagecoach.services.pipeline_input import StageSpec
-    from stagecoach.services.pipelines import PipelineSpec
+    from stagecoach.services.catalog import pipelines
+    from stagecoach.services.catalog.pipeline_input import StageSpec
+    from stagecoach.services.catalog.pipelines import PipelineSpec
 
     p = acct.in_unit(lambda ctx: pipelines.create(ctx, PipelineSpec("Named", None, [
         StageSpec(label="Open", metadata={"isClosed": "false", "probability": "0.2"}),
@@ -349,9 +349,9 @@ def test_won_is_stage_data_never_the_stage_name(acct: Acct) -> None:
 
 def test_pipeline_stage_rule_of_a_custom_pipeline_moves_contacts_and_companies(acct: Acct
                                                                               ) -> None:
-    from stagecoach.services import pipelines
-    from stagecoach.services.pipeline_input import StageSpec
-    from stagecoach.services.pipelines import PipelineSpec
+    from stagecoach.services.catalog import pipelines
+    from stagecoach.services.catalog.pipeline_input import StageSpec
+    from stagecoach.services.catalog.pipelines import PipelineSpec
 
     p = acct.in_unit(lambda ctx: pipelines.create(ctx, PipelineSpec("Partners", None, [
         StageSpec(label="Talking", metadata={"isClosed": "false", "probability": "0.1"}),
@@ -393,8 +393,8 @@ def test_a_deal_won_cascade_is_written_at_the_instant_of_the_deal_move(acct: Acc
 def test_automation_effects_are_in_reads_searches_and_reports_when_the_write_returns(
         acct: Acct) -> None:
     from stagecoach.domain import search as search_rules
-    from stagecoach.services import reports
-    from stagecoach.store import search as search_store
+    from stagecoach.services.reporting import reports
+    from stagecoach.store.records import search as search_store
 
     acct.settings(syncWithPrimaryCompany=True)
     co = acct.company(stage="lead")

@@ -115,7 +115,7 @@ def test_a_migration_write_may_set_became_dates_with_its_source(acct: Acct) -> N
 
 def test_a_forward_write_after_a_reorder_clears_became_dates_of_stages_now_after_it(
         acct: Acct) -> None:
-    from stagecoach.services import stages
+    from stagecoach.services.lifecycle import stages
 
     cid = acct.contact(stage="subscriber")
     acct.set_stage(C, cid, "lead")
@@ -135,7 +135,7 @@ def test_a_forward_write_after_a_reorder_clears_became_dates_of_stages_now_after
 
 
 def test_a_demotion_does_not_clear_closedate(acct: Acct) -> None:
-    from stagecoach.services import demotion
+    from stagecoach.services.lifecycle import demotion
 
     cid = acct.contact(stage="customer", closedate="2024-01-02T03:04:05.000Z")
     acct.in_unit(lambda ctx: demotion.demote(ctx, C, cid, "lead", "entered too early", UI))
@@ -155,7 +155,7 @@ def test_a_became_date_is_stamped_with_the_time_of_the_write_that_enters_the_sta
 
 def test_a_migration_write_keeps_its_source_on_the_became_date_version(acct: Acct) -> None:
     from stagecoach.domain.sources import Source, SourceType
-    from stagecoach.services import reads
+    from stagecoach.services.records import reads
 
     migrator = Source(SourceType.API, "legacy-crm-migration")
     cid = acct.contact(stage="customer")

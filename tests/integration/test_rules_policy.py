@@ -190,7 +190,7 @@ def test_deal_automation_does_not_move_a_record_at_the_last_stage(acct: Acct) ->
 
 
 def test_the_last_stage_is_the_last_of_the_current_order(acct: Acct) -> None:
-    from stagecoach.services import stages
+    from stagecoach.services.lifecycle import stages
 
     at_evangelist = acct.contact(stage="evangelist")
     at_other = acct.contact(stage="other")
@@ -206,7 +206,7 @@ def test_the_last_stage_is_the_last_of_the_current_order(acct: Acct) -> None:
 
 def test_a_refused_automatic_write_is_logged_with_the_change_that_caused_it(acct: Acct
                                                                          ) -> None:
-    from stagecoach.services import explain
+    from stagecoach.services.lifecycle import explain
 
     cid = acct.contact(stage="customer")
     did = acct.create(D, {"dealname": "D", "dealstage": "appointmentscheduled"},

@@ -1,4 +1,4 @@
-"""Search compiled to SQL (store/search.py): the same answers on SQLite and PostgreSQL,
+"""Search compiled to SQL (store/records/search.py): the same answers on SQLite and PostgreSQL,
 type-aware over hot columns, metadata columns and the JSON document."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 
 from stagecoach.domain import search as rules
 from stagecoach.domain.errors import ValidationError
-from stagecoach.store import property_defs
-from stagecoach.store import search as store
+from stagecoach.store.catalog import property_defs
+from stagecoach.store.records import search as store
 from tests.helpers import CO, T0, Acct, C, D
 
 
@@ -93,7 +93,7 @@ def test_enumerations_match_exactly_and_strings_ignore_case(acct: Acct) -> None:
 
 
 def test_archived_records_and_other_accounts_never_match(acct: Acct) -> None:
-    from stagecoach.services import records
+    from stagecoach.services.records import records
 
     gone = acct.create(CO, {"name": "Gone"})
     kept = acct.create(CO, {"name": "Kept"})

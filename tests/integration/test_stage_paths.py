@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from stagecoach.services import records, reports, stages
-from stagecoach.services.verify import PATH, verify
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import stage_codes
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.integrity.verify import PATH, verify
+from stagecoach.services.lifecycle import stages
+from stagecoach.services.records import records
+from stagecoach.services.reporting import reports
+from stagecoach.store.lifecycle import stage_codes
 from stagecoach.store.schema import stage_paths
 from tests import reports_reference as ref
 from tests.helpers import UI, Acct, C

@@ -1,7 +1,7 @@
 """Property: after any sequence of writes — creates, forward-only and backward moves,
 clears, demotions, merges, several at one instant — the stored stays (the pre-aggregate
 reports read) are exactly what the history gives, by the one-record rule
-(domain/stays.py) and by its set form (store/stays.derived); and so are the stage paths
+(domain/stays.py) and by its set form (store/lifecycle/stays.derived); and so are the stage paths
 funnels read (domain/stage_paths.py), stored and in their set form."""
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from stagecoach.domain import stays as sd
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import demotion, merge, records
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import stage_codes, stage_paths, stays
-from stagecoach.store.db import is_postgres
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.lifecycle import demotion
+from stagecoach.services.records import merge, records
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.core.db import is_postgres
+from stagecoach.store.lifecycle import stage_codes, stage_paths, stays
 from stagecoach.store.schema import property_history
 from tests.helpers import API, UI, Acct, C
 from tests.integration.test_reports_property import SOURCES, STAGES

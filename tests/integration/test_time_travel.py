@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from stagecoach.services import timeline
+from stagecoach.services.lifecycle import timeline
 from tests.helpers import UI, Acct, C
 
 

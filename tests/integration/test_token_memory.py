@@ -8,9 +8,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
-from stagecoach.services.accounts import hash_token
-from stagecoach.store import accounts, db
-from stagecoach.store import records as record_store
+from stagecoach.services.auth.accounts import hash_token
+from stagecoach.store.auth import accounts
+from stagecoach.store.core import db
+from stagecoach.store.records import records as record_store
 from stagecoach.store.schema import api_tokens
 from tests.helpers import Acct, C, bearer
 

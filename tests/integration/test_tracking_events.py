@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from stagecoach.services import reads, tracking
-from stagecoach.services.tracking import TrackingEvent
+from stagecoach.services.inbound import tracking
+from stagecoach.services.inbound.tracking import TrackingEvent
+from stagecoach.services.records import reads
 from tests.helpers import Acct, C
 
 

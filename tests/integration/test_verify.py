@@ -3,8 +3,8 @@ from __future__ import annotations
 from sqlalchemy import literal, select, update
 
 from stagecoach.domain import lifecycle_dates as ld
-from stagecoach.services import demotion
-from stagecoach.services.verify import verify
+from stagecoach.services.integrity.verify import verify
+from stagecoach.services.lifecycle import demotion
 from stagecoach.store.schema import records
 from tests.helpers import CO, UI, Acct, C
 
@@ -42,7 +42,7 @@ def test_verify_reports_and_fixes_a_tampered_record(acct: Acct) -> None:
 
 def test_verify_uses_the_order_in_force_when_each_version_was_written(acct: Acct) -> None:
     from stagecoach.domain.stages import StageSet
-    from stagecoach.store.accounts import write_stage_set
+    from stagecoach.store.auth.accounts import write_stage_set
 
     cid = acct.contact(stage="customer")
     with acct.unit() as ctx:
@@ -59,7 +59,7 @@ def test_verify_uses_the_order_in_force_when_each_version_was_written(acct: Acct
 def test_verify_reports_and_rebuilds_tampered_stays(acct: Acct) -> None:
     from sqlalchemy import delete
 
-    from stagecoach.services.verify import STAYS
+    from stagecoach.services.integrity.verify import STAYS
     from stagecoach.store.schema import stage_stays, stay_exits
 
     cid = acct.contact(stage="lead")
@@ -86,7 +86,7 @@ def test_verify_reports_and_rebuilds_tampered_stays(acct: Acct) -> None:
 
 
 def test_verify_reports_and_repairs_a_wrong_current_stage_entry_time(acct: Acct) -> None:
-    from stagecoach.services.verify import ENTERED
+    from stagecoach.services.integrity.verify import ENTERED
 
     cid = acct.contact(stage="lead")
     acct.set_stage(C, cid, "customer")

@@ -4,7 +4,7 @@ import pytest
 
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.errors import Conflict, ValidationError
-from stagecoach.services import reads
+from stagecoach.services.records import reads
 from tests.helpers import API, CO, T0, UI, Acct, C, D
 
 
@@ -51,15 +51,15 @@ def test_invalid_enumeration_value_names_the_allowed_options(acct: Acct) -> None
 
 
 def test_failure_in_the_middle_of_a_use_case_leaves_nothing_written(acct: Acct) -> None:
-    from stagecoach.services import records
-    from stagecoach.services.records import NewRecord
+    from stagecoach.services.records import records
+    from stagecoach.services.records.records import NewRecord
 
     with pytest.raises(RuntimeError), acct.unit() as ctx:
         records.create(ctx, C, [NewRecord({"email": "half@example.test",
                                            "lifecyclestage": "lead"})], API)
         raise RuntimeError("crash after the write, before commit")
     with acct.ctx_readonly() as ctx:
-        from stagecoach.store import records as store
+        from stagecoach.store.records import records as store
 
         assert store.find_by(ctx.conn, acct.id, C, "email", ["half@example.test"]) == {}
         assert history_rows(ctx, acct.id) == 0
@@ -75,7 +75,7 @@ def history_rows(ctx, account_id: int) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_archived_records_disappear_from_reads_but_keep_history(acct: Acct) -> None:
-    from stagecoach.services import records
+    from stagecoach.services.records import records
 
     cid = acct.contact(email="gone@example.test", stage="lead")
     acct.in_unit(lambda ctx: records.archive(ctx, C, [cid]))
@@ -101,7 +101,7 @@ def test_one_primary_company_per_contact(acct: Acct) -> None:
     acct.associate(C, cid, CO, a, (1,))
     acct.associate(C, cid, CO, b, (1,))
     with acct.ctx_readonly() as ctx:
-        from stagecoach.store import associations
+        from stagecoach.store.records import associations
 
         links = associations.of_records(ctx.conn, acct.id, C, [cid], CO)[cid]
     assert sorted(links[a]) == [279]  # demoted to unlabelled
@@ -124,7 +124,7 @@ def test_database_refuses_a_second_primary_company(acct: Acct) -> None:
 
 
 def test_association_counts_follow_associations_and_archiving(acct: Acct) -> None:
-    from stagecoach.services import records
+    from stagecoach.services.records import records
 
     cid = acct.contact()
     co = acct.company()

@@ -4,7 +4,7 @@ It keeps records, associations and deals in dictionaries and applies the pure ru
 the write policy (`domain/policy.py`), the date rules (`domain/lifecycle_dates.py`), the
 choice of reactions (`domain/automation.py`) and the initial stage (`domain/creation.py`).
 Who a reaction moves is re-stated here in plain Python; the engine does it in SQL. A
-cascade settles step by step in the same breadth-first order as `services/automation.py`.
+cascade settles step by step in the same breadth-first order as `services/lifecycle/automation.py`.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.stages import DEFAULT_STAGES, StageSet
 from stagecoach.library import Stagecoach
-from stagecoach.services import demotion
-from stagecoach.services.verify import verify
-from stagecoach.store.accounts import write_stage_set
+from stagecoach.services.integrity.verify import verify
+from stagecoach.services.lifecycle import demotion
+from stagecoach.store.auth.accounts import write_stage_set
 from tests.helpers import Acct
 from tests.property.model import CO, C, D, Model
 
@@ -119,8 +119,8 @@ def _run(acct: Acct, model: Model, ops: list[tuple[Any, ...]]) -> None:
             if rid is None:
                 continue
             with acct.unit() as ctx:
-                from stagecoach.services import records
-                from stagecoach.services.writes import ItemWrite
+                from stagecoach.services.core.writes import ItemWrite
+                from stagecoach.services.records import records
                 res = records.update_many(ctx, ot, [ItemWrite(rid, {"lifecyclestage": value})],
                                           src)
             ok = model.write_stage(ot, rid, value, src, acct.now)
@@ -200,7 +200,7 @@ def test_preview_matches_the_pure_backfill_and_apply_keeps_history_true(
         body: dict[str, Any]) -> None:
     from stagecoach.domain import backfill as backfill_rules
     from stagecoach.domain import settings as settings_rules
-    from stagecoach.services import backfill
+    from stagecoach.services.lifecycle import backfill
     from tests.property.model import backfill_moves
 
     acct, model = _setup(sc, account)

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import stages
-from stagecoach.store import record_views
+from stagecoach.services.lifecycle import stages
+from stagecoach.store.records import record_views
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, sign_in
 

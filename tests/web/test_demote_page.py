@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import accounts
-from stagecoach.store import db, record_views
+from stagecoach.services.auth import accounts
+from stagecoach.store.core import db
+from stagecoach.store.records import record_views
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, sign_in
 

@@ -1,4 +1,4 @@
-"""The record page's explain panel: services/explain.py's chain and blocked writes."""
+"""The record page's explain panel: services/lifecycle/explain.py's chain and blocked writes."""
 
 from __future__ import annotations
 

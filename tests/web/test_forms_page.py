@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import forms
+from stagecoach.services.inbound import forms
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, sign_in
 
@@ -35,7 +35,7 @@ def _create(c: TestClient, token: str, stage: str = "marketingqualifiedlead") ->
 
 
 def _contact_by_email(acct: Acct, email: str) -> int | None:
-    from stagecoach.store import records
+    from stagecoach.store.records import records
     found = acct.in_unit(lambda ctx: records.find_by(ctx.conn, ctx.account_id, C, "email",
                                                      [email]))
     return found[email].id if email in found else None

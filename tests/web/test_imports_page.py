@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import imports
-from stagecoach.store import records
+from stagecoach.services.importing import imports
+from stagecoach.store.records import records
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, csrf_of, sign_in
 

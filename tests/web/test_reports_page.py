@@ -13,7 +13,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.report_results import to_csv
 from stagecoach.domain.reports import ReportKind
 from stagecoach.library import Stagecoach
-from stagecoach.services import reports
+from stagecoach.services.reporting import reports
 from stagecoach.web.pages import fmt_duration
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, sign_in

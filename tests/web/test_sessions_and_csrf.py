@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import accounts
-from stagecoach.store import db
+from stagecoach.services.auth import accounts
+from stagecoach.store.core import db
 from stagecoach.store.schema import accounts as accounts_table
 from tests.web.client import PASSWORD, client, csrf_of, sign_in
 
@@ -120,7 +120,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(sc: Stageco
     assert r.status_code == 403
     assert "nobody@example.org" not in c.get("/contacts").text
     with sc.unit(account_id, readonly=True) as ctx:
-        from stagecoach.store import records
+        from stagecoach.store.records import records
         assert records.find_by(ctx.conn, account_id, C, "email", ["nobody@example.org"]) == {}
 
 

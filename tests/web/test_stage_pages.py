@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import accounts
-from stagecoach.store import db
+from stagecoach.services.auth import accounts
+from stagecoach.store.core import db
 from tests.helpers import Acct
 from tests.web.client import PASSWORD, client, sign_in
 

@@ -17,9 +17,9 @@ from fastapi import Request
 from stagecoach.api import safety
 from stagecoach.api.errors import ApiError
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import accounts
-from stagecoach.services.accounts import Principal
-from stagecoach.store import db
+from stagecoach.services.auth import accounts
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.store.core import db
 
 # Tokens remembered per application; past this many the memory starts afresh.
 MAX_REMEMBERED = 10_000

@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from stagecoach.api import auth, unit, wire
 from stagecoach.api.errors import ApiError
 from stagecoach.domain.errors import Conflict, DomainError
-from stagecoach.services.accounts import Principal
-from stagecoach.services.context import Ctx
-from stagecoach.store import idempotency
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.core.context import Ctx
+from stagecoach.store.auth import idempotency
 
 IGNORED_HEADER = "Stagecoach-Ignored-Properties"
 # A stored response is replayed for a day; after that the key may be used afresh.

@@ -17,11 +17,12 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import DEFAULT_READ
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.values import ms_to_iso
-from stagecoach.services import reads, timeline
-from stagecoach.services.accounts import Principal
-from stagecoach.services.context import Ctx
-from stagecoach.store import associations as links
-from stagecoach.store.records import RecordRow
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import timeline
+from stagecoach.services.records import reads
+from stagecoach.store.records import associations as links
+from stagecoach.store.records.records import RecordRow
 
 
 @dataclass(frozen=True)

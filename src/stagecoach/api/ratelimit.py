@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from stagecoach.api.errors import ApiError
-from stagecoach.store import db
-from stagecoach.store import rate_limits as store
+from stagecoach.store.auth import rate_limits as store
+from stagecoach.store.core import db
 
 WINDOW_MS = 10_000
 DAY_MS = 86_400_000

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stagecoach.api.errors import ApiError, error_body
 from stagecoach.api.ratelimit import RateLimiter
-from stagecoach.services.accounts import Principal
+from stagecoach.services.auth.accounts import Principal
 
 DEFAULT_RATE_LIMIT = 190
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024

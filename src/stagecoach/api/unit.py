@@ -10,9 +10,9 @@ from sqlalchemy import Connection
 
 from stagecoach.api import auth
 from stagecoach.library import Stagecoach, now_ms
-from stagecoach.services import accounts
-from stagecoach.services.context import Ctx
-from stagecoach.store import db
+from stagecoach.services.auth import accounts
+from stagecoach.services.core.context import Ctx
+from stagecoach.store.core import db
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import MAX_STRING_LENGTH, iso_to_ms, ms_to_iso
-from stagecoach.services import lookup, reads
-from stagecoach.services.reads import HistoryEntry
-from stagecoach.store.records import RecordRow
+from stagecoach.services.records import lookup, reads
+from stagecoach.services.records.reads import HistoryEntry
+from stagecoach.store.records.records import RecordRow
 
 # A declared dependency (pyproject); the standard library does the same, slower, in an
 # environment that has not installed it yet.

@@ -18,10 +18,11 @@ from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
-from stagecoach.services import imports
-from stagecoach.store import accounts, db
-from stagecoach.store import imports as store
-from stagecoach.store.imports import ImportRow, State
+from stagecoach.services.importing import imports
+from stagecoach.store.auth import accounts
+from stagecoach.store.core import db
+from stagecoach.store.importing import imports as store
+from stagecoach.store.importing.imports import ImportRow, State
 
 console = Console(stderr=True)
 out = Console()

@@ -11,8 +11,8 @@ from rich.console import Console
 
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.library import Stagecoach
-from stagecoach.services import backfill
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import backfill
 
 jobs_app = typer.Typer(help="Background jobs (settings applied to existing records).")
 app.add_typer(jobs_app, name="jobs")

@@ -15,7 +15,7 @@ from stagecoach.domain.errors import DomainError
 from stagecoach.domain.report_results import ReportResult, to_csv
 from stagecoach.domain.reports import ReportKind
 from stagecoach.library import Stagecoach
-from stagecoach.services import reports
+from stagecoach.services.reporting import reports
 
 report_app = typer.Typer(help="Lifecycle reports: funnel, time in stage, stage changes.",
                          no_args_is_help=True)

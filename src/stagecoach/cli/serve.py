@@ -11,7 +11,8 @@ import uvicorn
 import uvicorn.config
 
 from stagecoach.cli import DATABASE_HELP, app
-from stagecoach.store import db, migrate
+from stagecoach.store import migrate
+from stagecoach.store.core import db
 
 
 @app.command()

@@ -11,8 +11,9 @@ from sqlalchemy import Connection
 
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.library import Stagecoach, now_ms
-from stagecoach.services import accounts
-from stagecoach.store import db, migrate
+from stagecoach.services.auth import accounts
+from stagecoach.store import migrate
+from stagecoach.store.core import db
 
 console = Console()
 DbOption = Annotated[str | None, typer.Option("--database-url", help=DATABASE_HELP)]

@@ -35,7 +35,7 @@ class AssociationChanges:
 
 
 # The properties whose changes reactions read: a step that changed none of them and no
-# association triggers nothing (store/reactions.py summarizes exactly these).
+# association triggers nothing (store/lifecycle/reactions.py summarizes exactly these).
 TRIGGER_PROPERTIES = frozenset({"lifecyclestage", "dealstage"})
 
 

@@ -2,7 +2,7 @@
 
 Groups are ORed, filters in a group ANDed; at most 5 groups, 6 filters per group and 18
 filters in all. Values arrive as strings (numbers and booleans are accepted and turned into
-strings, as the SDK may send them). Compiling to SQL lives in store/filters.py.
+strings, as the SDK may send them). Compiling to SQL lives in store/records/filters.py.
 """
 
 from __future__ import annotations

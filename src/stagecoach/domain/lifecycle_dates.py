@@ -1,7 +1,7 @@
 """What entering and leaving a stage does to the derived date properties (rules 11-17).
 
 Values are epoch milliseconds. A patch maps a property name to its new value, or to None
-when the property is cleared. The set-based SQL form in `store/stage_moves.py` must give
+when the property is cleared. The set-based SQL form in `store/lifecycle/stage_moves.py` must give
 the same result; `replay` rebuilds everything from history for `stagecoach verify`.
 """
 

@@ -1,4 +1,4 @@
-"""A record's stage path (the rule `store/stage_paths.py` keeps in SQL, for funnels).
+"""A record's stage path (the rule `store/lifecycle/stage_paths.py` keeps in SQL, for funnels).
 
 The path is the record's entries into stages (its stays, domain/stays.py) as one string of
 stage codes, in entry order. Entries at one instant are a *tie group*: funnels treat them

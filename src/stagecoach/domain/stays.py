@@ -1,4 +1,4 @@
-"""Stays in a lifecycle stage (the rule `store/stays.py` keeps in SQL, for reports).
+"""Stays in a lifecycle stage (the rule `store/lifecycle/stays.py` keeps in SQL, for reports).
 
 A stay is an entry into a stage — a non-empty `lifecyclestage` version — until the record's
 next stage version (empty or not), in (time, id) order; the last one is open. Each stay also

@@ -58,7 +58,7 @@ accounts = Table(
     PrimaryKeyConstraint("account_id"),
 )
 
-# Per-account id counters (SQLite); PostgreSQL uses sequences instead (see store/ids.py).
+# Per-account id counters (SQLite); PostgreSQL uses sequences instead (see store/core/ids.py).
 id_counters = Table(
     "id_counters",
     metadata,
@@ -233,7 +233,7 @@ property_history = Table(
     Index("ix_history_record", "account_id", "object_type", "record_id", "property", "ts"),
     Index("ix_history_op", "account_id", "op_id"),
     Index("ix_history_property_ts", "account_id", "object_type", "property", "ts"),
-    # Reports (store/reports.py) read these indexes alone: entries into one stage record by
+    # Reports (store/reporting/) read these indexes alone: entries into one stage record by
     # record (funnels, stage changes), and every version record by record in time order
     # (stays, for time in stage).
     Index("ix_history_property_value", "account_id", "object_type", "property", "value",
@@ -243,9 +243,9 @@ property_history = Table(
 )
 
 # Stays in a lifecycle stage, kept beside the history they are derived from, for reports
-# (store/reports.py): one row per entry into a stage (a non-empty `lifecyclestage`
+# (store/reporting/reports.py): one row per entry into a stage (a non-empty `lifecyclestage`
 # version, whose id it shares), ended by the record's next stage version. Written in the
-# same statement batch as that history (store/stays.py); `stagecoach verify` rebuilds them
+# same statement batch as that history (store/lifecycle/stays.py); `stagecoach verify` rebuilds them
 # from history. `prev_same_at` is the record's previous entry into the same stage, so a
 # report can count "records that entered s in a range" without DISTINCT: the entries whose
 # previous one is before the range. `entered_day` lets stage changes count by day in index
@@ -304,7 +304,7 @@ stay_exits = Table(
 
 # A one-character code per lifecycle stage value of an account, never reused (a deleted
 # stage keeps its code: its stays remain in history). Assigned when a stage set is written
-# (store/accounts.write_stage_set), so a stage has a code before any record enters it.
+# (store/auth/accounts.write_stage_set), so a stage has a code before any record enters it.
 stage_codes = Table(
     "stage_codes",
     metadata,
@@ -318,7 +318,7 @@ stage_codes = Table(
 )
 
 # Each record's entries into stages, as the string of their codes in entry order (entries
-# at one instant as a tie group: see store/stage_paths.py), derived from stage_stays and
+# at one instant as a tie group: see store/lifecycle/stage_paths.py), derived from stage_stays and
 # kept beside them. Funnels match it (with `asOf` or a range, the slice of it its times
 # select) with one pattern per step instead of reading every stay: "entered s1, then s2,
 # then s3" is a subsequence test.
@@ -635,7 +635,7 @@ import_errors = Table(
                          ondelete="CASCADE"),
 )
 
-# PostgreSQL sequences behind store/ids.py (SQLite uses id_counters).
+# PostgreSQL sequences behind store/core/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",
     "stage", "pipeline", "stage_order", "saved_view", "form_submission", "import",

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from stagecoach.api import unit
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
 from stagecoach.web import session as sessions
 from stagecoach.web.routing import WebError
 from stagecoach.web.session import WebSession

@@ -11,9 +11,9 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.stages import StageSet
 from stagecoach.domain.values import PropertyType, to_wire
-from stagecoach.services.context import Ctx
-from stagecoach.store import blocked, record_views, records
-from stagecoach.store.records import RecordRow
+from stagecoach.services.core.context import Ctx
+from stagecoach.store.records import blocked, record_views, records
+from stagecoach.store.records.records import RecordRow
 from stagecoach.web import columns
 from stagecoach.web.routing import WebError
 

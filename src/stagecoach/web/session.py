@@ -1,7 +1,7 @@
 """Web sessions and CSRF tokens.
 
 The session cookie is `<account id>.<payload signed with the account's web secret>`; the
-secret lives in the database (store/web_auth.py), so every server process can check any
+secret lives in the database (store/auth/web_auth.py), so every server process can check any
 cookie and rotating one account's secret signs out only that account. The cookie is
 HttpOnly and SameSite=Lax, and Secure when the request came over https.
 
@@ -23,9 +23,10 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from stagecoach.domain.values import is_decimal
-from stagecoach.services import accounts
-from stagecoach.store import db, web_auth
-from stagecoach.store.web_auth import WebUser
+from stagecoach.services.auth import accounts
+from stagecoach.store.auth import web_auth
+from stagecoach.store.auth.web_auth import WebUser
+from stagecoach.store.core import db
 
 SESSION_COOKIE = "sc_session"
 LOGIN_CSRF_COOKIE = "sc_login_csrf"

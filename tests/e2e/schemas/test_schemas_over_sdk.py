@@ -23,11 +23,12 @@ from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyUpdate
 from hubspot.crm.properties.exceptions import ApiException as PropertyApiException
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import accounts, associations, records
-from stagecoach.services.associations import AssociationRequest
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import db
+from stagecoach.services.auth import accounts
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.records import associations, records
+from stagecoach.services.records.associations import AssociationRequest
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.core import db
 from tests.e2e.schemas.conftest import SchemaServer
 from tests.helpers import API
 
@@ -246,7 +247,7 @@ def test_a_won_stage_created_over_the_api_triggers_rule_20(caller: Caller) -> No
     with caller.unit() as ctx:
         records.update_many(ctx, D, [ItemWrite(did, {"dealstage": made.stages[1].id})], API)
     with caller.unit() as ctx:
-        from stagecoach.store import records as store
+        from stagecoach.store.records import records as store
 
         assert store.load(ctx.conn, caller.account_id, C, [cid])[cid].stage == "customer"
 

@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 
 from stagecoach.api import unit
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 """Associations v4 (api spec §5). Ids are JSON numbers in responses; primary semantics and
-the lifecycle reactions live in services/associations.py."""
+the lifecycle reactions live in services/records/associations.py."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from stagecoach.api.routes.objects_batch import batch_error, batch_inputs, batch
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import DomainError, NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import associations as service
-from stagecoach.services import lookup
-from stagecoach.services.associations import AssociationRequest
-from stagecoach.services.context import Ctx
-from stagecoach.store import associations as links
-from stagecoach.store import records as record_store
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.records import associations as service
+from stagecoach.services.records import lookup
+from stagecoach.services.records.associations import AssociationRequest
+from stagecoach.store.records import associations as links
+from stagecoach.store.records import records as record_store
 
 router = APIRouter(tags=["associations"])
 PAIR = "/crm/v4/objects/{ft}/{fid}/associations/{tt}/{tid}"

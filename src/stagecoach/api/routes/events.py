@@ -11,8 +11,8 @@ from stagecoach.api.auth import require
 from stagecoach.api.errors import ApiError
 from stagecoach.api.routes import _intake as intake
 from stagecoach.api.routes._body import json_object
-from stagecoach.services import tracking
-from stagecoach.services.tracking import TrackingEvent
+from stagecoach.services.inbound import tracking
+from stagecoach.services.inbound.tracking import TrackingEvent
 
 router = APIRouter()
 SCOPE = "crm.objects.contacts.write"

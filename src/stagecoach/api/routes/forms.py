@@ -14,7 +14,7 @@ from stagecoach.api.errors import ApiError
 from stagecoach.api.routes import _intake as intake
 from stagecoach.api.routes._body import json_object
 from stagecoach.domain.values import is_decimal, iso_to_ms
-from stagecoach.services import forms
+from stagecoach.services.inbound import forms
 
 router = APIRouter()
 SCOPE = "forms"

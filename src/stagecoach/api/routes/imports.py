@@ -20,10 +20,10 @@ from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal, ms_to_iso
 from stagecoach.library import Stagecoach
-from stagecoach.services import imports
-from stagecoach.services.import_worker import ImportWorker
-from stagecoach.store import files
-from stagecoach.store import imports as store
+from stagecoach.services.importing import imports
+from stagecoach.services.importing.import_worker import ImportWorker
+from stagecoach.store.importing import files
+from stagecoach.store.importing import imports as store
 
 router = APIRouter()
 SCOPE = "crm.import"

@@ -19,9 +19,9 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.values import is_decimal
 from stagecoach.library import Stagecoach
-from stagecoach.services import backfill, demotion, explain, timeline
-from stagecoach.services.accounts import Principal
-from stagecoach.services.context import Ctx
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import backfill, demotion, explain, timeline
 
 
 @asynccontextmanager

@@ -21,12 +21,13 @@ from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.writes import WriteOptions
-from stagecoach.services import lookup, merge, records, timeline
-from stagecoach.services.context import Ctx
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import records as record_store
-from stagecoach.store import search as search_store
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.lifecycle import timeline
+from stagecoach.services.records import lookup, merge, records
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.records import records as record_store
+from stagecoach.store.records import search as search_store
 
 router = APIRouter(tags=["objects"])
 BASE = "/crm/v3/objects/{object_type}"

@@ -27,12 +27,13 @@ from stagecoach.domain.errors import DomainError, NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import ms_to_iso
 from stagecoach.domain.writes import WriteOptions
-from stagecoach.services import lookup, records, timeline, upsert
-from stagecoach.services.context import Ctx
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemResult, ItemWrite
-from stagecoach.store import records as record_store
-from stagecoach.store.records import RecordRow
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.writes import ItemResult, ItemWrite
+from stagecoach.services.lifecycle import timeline
+from stagecoach.services.records import lookup, records, upsert
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.records import records as record_store
+from stagecoach.store.records.records import RecordRow
 
 router = APIRouter(tags=["objects batch"])
 BATCH = "/crm/v3/objects/{object_type}/batch"

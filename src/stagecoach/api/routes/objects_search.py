@@ -12,8 +12,8 @@ from stagecoach.api.auth import object_scope
 from stagecoach.api.handler import Call, Reply, handle
 from stagecoach.api.objects_view import ReadOptions, render
 from stagecoach.domain import search as rules
-from stagecoach.services.context import Ctx
-from stagecoach.store import search as store
+from stagecoach.services.core.context import Ctx
+from stagecoach.store.records import search as store
 
 router = APIRouter(tags=["search"])
 

@@ -12,10 +12,10 @@ from stagecoach.api.auth import principal, require, schema_scope
 from stagecoach.api.errors import ApiError
 from stagecoach.api.routes.schema_wire import iso
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import pipeline_stages, pipelines
-from stagecoach.services.accounts import Principal
-from stagecoach.services.pipeline_input import StageSpec
-from stagecoach.services.pipelines import PipelineSpec, PipelineView, StageView
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.catalog import pipeline_stages, pipelines
+from stagecoach.services.catalog.pipeline_input import StageSpec
+from stagecoach.services.catalog.pipelines import PipelineSpec, PipelineView, StageView
 
 router = APIRouter(prefix="/crm/v3/pipelines", tags=["pipelines"])
 

@@ -12,10 +12,11 @@ from stagecoach.api.auth import principal, require, schema_scope
 from stagecoach.api.errors import ApiError
 from stagecoach.api.routes.schema_wire import iso, query_bool
 from stagecoach.domain.objects import ObjectType
-from stagecoach.services import properties, stages
-from stagecoach.services.accounts import Principal
-from stagecoach.services.properties import PropertyInfo
-from stagecoach.services.property_input import OptionSpec, PropertySpec
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.catalog import properties
+from stagecoach.services.catalog.properties import PropertyInfo
+from stagecoach.services.catalog.property_input import OptionSpec, PropertySpec
+from stagecoach.services.lifecycle import stages
 
 router = APIRouter(prefix="/crm/v3/properties", tags=["properties"])
 

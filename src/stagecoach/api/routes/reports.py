@@ -21,7 +21,7 @@ from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.report_results import to_csv
 from stagecoach.domain.reports import ReportKind
-from stagecoach.services import reports
+from stagecoach.services.reporting import reports
 
 router = APIRouter(prefix="/lifecycle/v1/reports", tags=["reports"])
 

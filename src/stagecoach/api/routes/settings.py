@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Request
 
 from stagecoach.api import unit
 from stagecoach.api.auth import require
-from stagecoach.services import settings
+from stagecoach.services.lifecycle import settings
 
 router = APIRouter(prefix="/lifecycle/v1/settings", tags=["lifecycle settings"])
 SCOPE = "lifecycle.settings"

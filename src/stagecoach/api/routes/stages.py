@@ -19,9 +19,9 @@ from stagecoach.api import unit
 from stagecoach.api.auth import require
 from stagecoach.api.errors import ApiError
 from stagecoach.domain.stages import MAX_LABEL_LENGTH
-from stagecoach.services import stages
-from stagecoach.services.accounts import Principal
-from stagecoach.services.stages import StageInfo
+from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.lifecycle import stages
+from stagecoach.services.lifecycle.stages import StageInfo
 
 router = APIRouter(prefix="/lifecycle/v1/stages", tags=["lifecycle stages"])
 READ_SCOPE = "crm.schemas.contacts.read"

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from stagecoach.domain.values import is_decimal
-from stagecoach.services import accounts
-from stagecoach.store import accounts as account_store
-from stagecoach.store import db, web_auth
+from stagecoach.services.auth import accounts
+from stagecoach.store.auth import accounts as account_store
+from stagecoach.store.auth import web_auth
+from stagecoach.store.core import db
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import redirect, safe_next, text

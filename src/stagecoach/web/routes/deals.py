@@ -12,11 +12,11 @@ from fastapi.responses import Response
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal
-from stagecoach.services import records
-from stagecoach.services.context import Ctx
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import record_views
-from stagecoach.store import records as record_store
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.records import records
+from stagecoach.store.records import record_views
+from stagecoach.store.records import records as record_store
 from stagecoach.web import columns, pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, redirect, run, text, ui_source

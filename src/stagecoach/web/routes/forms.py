@@ -4,7 +4,7 @@ page `/forms/{guid}/view?portalId=...` anyone may fill in.
 The hosted page is public, so it carries no session: the account comes from `portalId` (as in
 HubSpot's embed code, which names a form by portal id and form guid), and a token signed with
 the account's web secret, bound to the form and dated, replaces the CSRF token; a hidden
-honeypot field turns away naive bots. Submissions go through services/forms exactly as the
+honeypot field turns away naive bots. Submissions go through services/inbound/forms exactly as the
 HubSpot submission endpoint's do (rule 33).
 """
 
@@ -20,8 +20,9 @@ from starlette.datastructures import FormData
 from stagecoach.api.routes import _intake as intake
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.values import is_decimal
-from stagecoach.services import forms
-from stagecoach.store import db, web_auth
+from stagecoach.services.inbound import forms
+from stagecoach.store.auth import web_auth
+from stagecoach.store.core import db
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, run, text

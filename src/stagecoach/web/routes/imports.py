@@ -23,10 +23,10 @@ from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal
 from stagecoach.library import Stagecoach
-from stagecoach.services import import_file, imports
-from stagecoach.services.context import Ctx
-from stagecoach.store import files
-from stagecoach.store import imports as store
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.importing import import_file, imports
+from stagecoach.store.importing import files
+from stagecoach.store.importing import imports as store
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, run, text

@@ -13,11 +13,11 @@ from fastapi.responses import Response
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal
-from stagecoach.services import records
-from stagecoach.services.context import Ctx
-from stagecoach.services.records import NewRecord
-from stagecoach.store import listing, saved_views
-from stagecoach.store.listing import NO_STAGE, ListQuery
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.records import records
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.records import listing, saved_views
+from stagecoach.store.records.listing import NO_STAGE, ListQuery
 from stagecoach.web import columns, pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, page_type, posted, run, text, ui_source

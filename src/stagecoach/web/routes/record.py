@@ -12,13 +12,14 @@ from fastapi.responses import Response
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal, to_wire
-from stagecoach.services import associations, demotion, explain, records
-from stagecoach.services.associations import AssociationRequest
-from stagecoach.services.context import Ctx
-from stagecoach.services.records import NewRecord
-from stagecoach.services.writes import ItemWrite
-from stagecoach.store import record_views
-from stagecoach.store import records as record_store
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.writes import ItemWrite
+from stagecoach.services.lifecycle import demotion, explain
+from stagecoach.services.records import associations, records
+from stagecoach.services.records.associations import AssociationRequest
+from stagecoach.services.records.records import NewRecord
+from stagecoach.store.records import record_views
+from stagecoach.store.records import records as record_store
 from stagecoach.web import columns, pages, record_page
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, page_type, posted, run, text, ui_source

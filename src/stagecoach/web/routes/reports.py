@@ -1,6 +1,7 @@
 """`/reports`: the lifecycle reports (funnel, time in stage, stage changes) as a page with
 server-drawn SVG charts, a table of the same numbers, CSV/SVG/PNG exports, and the records
-behind each funnel step. Every number comes from services/reports, as the API's (rule 48)."""
+behind each funnel step. Every number comes from services/reporting/reports, as the API's
+(rule 48)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from stagecoach.domain.report_results import (
 )
 from stagecoach.domain.reports import FunnelMode, FunnelStep, Interval, ReportKind
 from stagecoach.domain.values import PropertyType, is_decimal, ms_to_iso
-from stagecoach.services import reports
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.reporting import reports
 from stagecoach.web import charts, pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import run

@@ -12,8 +12,8 @@ from starlette.datastructures import FormData
 
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.policy import BackwardWrites
-from stagecoach.services import settings
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import settings
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, run, text

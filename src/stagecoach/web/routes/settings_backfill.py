@@ -3,7 +3,7 @@
 Before saving, "Preview" shows how many records, and which (links, capped), the changed
 settings would move. After saving a change that could apply to existing records, the page
 shows the same preview of the saved settings. Either way "Apply to existing records"
-starts the backfill job of services/backfill.py (which saves the settings it names) and
+starts the backfill job of services/lifecycle/backfill.py (which saves the settings it names) and
 opens the job's page; the page reloads itself while the job runs (a meta refresh, so it
 needs no JavaScript), and reloading it by hand shows the same progress.
 """
@@ -18,8 +18,8 @@ from fastapi.responses import Response
 
 from stagecoach.domain.errors import DomainError
 from stagecoach.library import Stagecoach
-from stagecoach.services import backfill, settings
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import backfill, settings
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, redirect, run, text

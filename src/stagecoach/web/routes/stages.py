@@ -13,8 +13,8 @@ from starlette.datastructures import FormData
 
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.values import is_decimal
-from stagecoach.services import stages
-from stagecoach.services.context import Ctx
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import stages
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, run, text

@@ -1,0 +1,1 @@
+"""The account's catalog: property definitions and deal pipelines."""

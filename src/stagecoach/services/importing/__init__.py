@@ -1,0 +1,1 @@
+"""Imports: streaming, chunked, resumable."""

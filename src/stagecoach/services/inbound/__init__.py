@@ -1,0 +1,1 @@
+"""Contacts arriving from outside: forms, tracking events."""

@@ -1,0 +1,1 @@
+"""Lifecycle stages: automation, settings and backfills, demotion, explain, time travel."""

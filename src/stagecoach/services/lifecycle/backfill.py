@@ -1,0 +1,197 @@
+"""Preview and apply-to-existing-records of automation settings (rule 26).
+
+What each setting means for existing records is in `domain/backfill.py`. Preview writes
+nothing. Apply saves the settings (apply = save + backfill: the setting is then on for new
+events too) and creates a job; the job runs chunk by chunk, each chunk one transaction that
+stages the next id range of moves set-based, applies them forward-only (source
+LIFECYCLE_AUTOMATION, sourceId `apply_to_existing`, cause: the job), lets automation settle,
+and advances the job's cursor and counters in the same commit. A crash therefore loses at
+most the chunk in flight, and a job left RUNNING resumes from its cursor without counting
+or applying anything twice (`resume_all` runs at server start).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from stagecoach.domain import backfill as rules
+from stagecoach.domain import settings as settings_rules
+from stagecoach.domain.errors import NotFound, ValidationError
+from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.writes import WriteOptions
+from stagecoach.services.core import writes
+from stagecoach.services.core.context import Ctx
+from stagecoach.services.lifecycle import automation
+from stagecoach.store.core import db
+from stagecoach.store.lifecycle import backfill as store
+from stagecoach.store.lifecycle import settings as settings_store
+from stagecoach.store.lifecycle import stage_moves
+from stagecoach.store.worker import jobs
+
+log = logging.getLogger("stagecoach.backfill")
+KIND = "apply_settings"
+CHUNK = 1000
+PREVIEW_LIMIT = 100
+DAY_MS = 86_400_000
+PHASES = (("stage", ObjectType.CONTACT), ("stage", ObjectType.COMPANY),
+          ("closedate", ObjectType.CONTACT), ("closedate", ObjectType.COMPANY))
+
+
+def _plan(ctx: Ctx, body: Mapping[str, Any]) -> tuple[settings_rules.AutomationSettings,
+                                                       rules.Plan]:
+    if not isinstance(body, Mapping) or not body:
+        raise ValidationError("Name at least one setting to apply", code="INVALID_SETTINGS")
+    merged = settings_rules.merge(ctx.catalog.settings, body, ctx.catalog.stages,
+                                  ctx.catalog.pipelines)
+    return merged, rules.plan(body.keys(), merged, ctx.catalog)
+
+
+def preview(ctx: Ctx, body: Mapping[str, Any], limit: int = PREVIEW_LIMIT) -> dict[str, Any]:
+    """How many records, and which (the first `limit`), applying `body` would move."""
+    _, plan = _plan(ctx, body)
+    stages = ctx.catalog.stages
+    return {
+        "total": store.count(ctx.conn, ctx.account_id, plan, stages),
+        "results": [
+            {"objectType": ot.plural, "id": str(rid), "from": old, "to": new}
+            for ot, rid, old, new in store.sample(ctx.conn, ctx.account_id, plan, stages,
+                                                  limit)
+        ],
+    }
+
+
+def start(ctx: Ctx, body: Mapping[str, Any], user_id: int | None = None) -> dict[str, Any]:
+    """Save the settings and create the backfill job (RUNNING, nothing applied yet)."""
+    merged, plan = _plan(ctx, body)
+    settings_store.save(ctx.conn, ctx.account_id, merged, ctx.now)
+    ctx.reload_catalog()
+    total = store.count(ctx.conn, ctx.account_id, plan, ctx.catalog.stages)
+    job_id = jobs.create(ctx.conn, ctx.account_id, KIND,
+                         {"keys": sorted(body), "settings": merged.to_json()}, total,
+                         user_id, ctx.now)
+    return get(ctx, job_id)
+
+
+def get(ctx: Ctx, job_id: int) -> dict[str, Any]:
+    row = jobs.get(ctx.conn, ctx.account_id, job_id)
+    if row is None:
+        raise NotFound(f"Job {job_id} does not exist", id=str(job_id))
+    return jobs.to_json(row)
+
+
+def run_chunk(ctx: Ctx, job_id: int) -> bool:
+    """Do the next chunk of the job; False when the job is finished (or not running)."""
+    job = jobs.get(ctx.conn, ctx.account_id, job_id, lock=True)
+    if job is None or job.state != jobs.RUNNING:
+        return False
+    plan = rules.plan(job.params["keys"], settings_rules.from_stored(job.params["settings"]),
+                      ctx.catalog)
+    result = dict(job.result or {})
+    cursor = result.get("cursor") or {"phase": 0, "after": 0}
+    processed = int(job.processed)
+    phase, after = int(cursor["phase"]), int(cursor["after"])
+    while phase < len(PHASES):
+        kind, ot = PHASES[phase]
+        if kind == "stage":
+            done = _stage_step(ctx, job_id, plan, ot, after, result)
+        else:
+            done = _close_date_step(ctx, job_id, plan, ot, after, result)
+        if done is None:
+            phase, after = phase + 1, 0
+            continue
+        after, n = done
+        if kind == "stage":
+            processed += n
+        break
+    finished = phase >= len(PHASES)
+    result["cursor"] = {"phase": phase, "after": after}
+    jobs.progress(ctx.conn, ctx.account_id, job_id, processed=processed, result=result,
+                  now=ctx.now, state=jobs.DONE if finished else jobs.RUNNING)
+    return not finished
+
+
+def _stage_step(ctx: Ctx, job_id: int, plan: rules.Plan, ot: ObjectType, after: int,
+                result: dict[str, Any]) -> tuple[int, int] | None:
+    op = ctx.new_op()
+    got = store.stage_chunk(ctx.conn, ctx.account_id, op, ot, plan, ctx.catalog.stages,
+                            after, CHUNK, job_id)
+    if got is None:
+        return None
+    moved = stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, ctx.catalog.stages)
+    automation.settle(ctx, op)
+    result["moved"] = int(result.get("moved", 0)) + moved.moved
+    result["blocked"] = int(result.get("blocked", 0)) + moved.blocked
+    return got
+
+
+def _close_date_step(ctx: Ctx, job_id: int, plan: rules.Plan, ot: ObjectType, after: int,
+                     result: dict[str, Any]) -> tuple[int, int] | None:
+    if not plan.won_stage_ids:
+        return None
+    rows = store.close_date_chunk(ctx.conn, ctx.account_id, ot, plan.won_stage_ids, after,
+                                  CHUNK)
+    if not rows:
+        return None
+    writes.write(ctx, ot, [
+        writes.ItemWrite(rid, {"closedate": str(won_at),
+                               "days_to_close": str(max(0, (won_at - created) // DAY_MS))},
+                         ("job", job_id))
+        for rid, created, won_at in rows
+    ], store.SOURCE, WriteOptions(system=True))
+    result["closedates"] = int(result.get("closedates", 0)) + len(rows)
+    return rows[-1][0], len(rows)
+
+
+Runner = Callable[[int, Callable[[Ctx], bool]], bool]
+
+
+def run(run_unit: Runner, account_id: int, job_id: int) -> None:
+    """Run a job to its end, one transaction per chunk (`run_unit(account_id, fn)` runs fn
+    in a fresh unit of work). A failure marks the job FAILED with its message."""
+    try:
+        while run_unit(account_id, lambda ctx: run_chunk(ctx, job_id)):
+            pass
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, which must not stay RUNNING
+        log.exception("job %s of account %s failed", job_id, account_id)
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+
+        def fail(ctx: Ctx) -> bool:
+            row = jobs.get(ctx.conn, ctx.account_id, job_id, lock=True)
+            if row is not None and row.state == jobs.RUNNING:
+                jobs.progress(ctx.conn, ctx.account_id, job_id, processed=int(row.processed),
+                              result=dict(row.result or {}), now=ctx.now, state=jobs.FAILED,
+                              error=message)
+            return False
+
+        run_unit(account_id, fail)
+
+
+_active: set[tuple[int, int]] = set()
+_active_lock = threading.Lock()
+
+
+def run_in_background(run_unit: Runner, account_id: int, job_id: int) -> None:
+    """Run a job on a daemon thread of this process (at most one thread per job here;
+    several processes may run the same job safely, each chunk locks the job row)."""
+    key = (account_id, job_id)
+    with _active_lock:
+        if key in _active:
+            return
+        _active.add(key)
+
+    def target() -> None:
+        try:
+            run(run_unit, account_id, job_id)
+        finally:
+            with _active_lock:
+                _active.discard(key)
+
+    threading.Thread(target=target, name=f"job-{account_id}-{job_id}", daemon=True).start()
+
+
+def unfinished(engine: Any) -> list[tuple[int, int]]:
+    with db.transaction(engine, readonly=True) as conn:
+        return jobs.unfinished(conn, KIND)

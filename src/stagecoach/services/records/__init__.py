@@ -1,0 +1,1 @@
+"""Records and their associations: create, update, archive, merge, upsert, read."""

@@ -1,0 +1,1 @@
+"""Accounts, tokens, web sessions, rate-limit leases, idempotency keys."""

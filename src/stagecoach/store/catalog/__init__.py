@@ -1,0 +1,1 @@
+"""The account's catalog: loading it, its version, property and pipeline rows."""

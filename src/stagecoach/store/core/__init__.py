@@ -1,0 +1,1 @@
+"""Engines, transactions, ids and the SQL helpers every store module uses."""

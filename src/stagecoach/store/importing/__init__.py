@@ -1,0 +1,1 @@
+"""Import jobs, their error rows and their files."""

@@ -1,0 +1,1 @@
+"""Set-based forms of the lifecycle rules: stage moves, reactions, stays, paths."""

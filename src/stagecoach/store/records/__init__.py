@@ -1,0 +1,1 @@
+"""Record rows, their history, associations, and the reads behind search and pages."""

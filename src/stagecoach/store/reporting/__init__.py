@@ -1,0 +1,1 @@
+"""Lifecycle reports computed in the database."""

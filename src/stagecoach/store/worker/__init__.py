@@ -1,0 +1,1 @@
+"""Job rows the worker claims."""
