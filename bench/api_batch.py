@@ -23,7 +23,8 @@ from sqlalchemy import event
 
 from stagecoach.api.app import create_app
 from stagecoach.library import Stagecoach
-from stagecoach.store.core import db, ids
+from stagecoach.services.core import uow
+from stagecoach.store.core import ids
 from stagecoach.store.schema import records
 
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
             conn.execute(records.insert(), [
                 {"account_id": made.account_id, "object_type": 1, "id": i, "created_at": 0,
                  "updated_at": 0, "archived": False, "props": {}} for i in new])
-        db.run_in_transaction(sc.engine, insert)
+        uow.run_conn(sc.engine, insert)
 
     create(2)
     for n in (10, 100):

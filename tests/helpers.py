@@ -11,6 +11,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions
 from stagecoach.library import Stagecoach
+from stagecoach.services.core import uow
 from stagecoach.services.core.writes import ItemResult, ItemWrite
 from stagecoach.services.lifecycle import settings
 from stagecoach.services.records import associations, records
@@ -102,9 +103,8 @@ class Acct:
     def token_with(self, *scopes: str, name: str = "limited") -> str:
         """A new token of this account holding only `scopes`."""
         from stagecoach.services.auth import accounts
-        from stagecoach.store.core import db
 
-        return db.run_in_transaction(self.sc.engine, lambda conn: accounts.create_token(
+        return uow.run_conn(self.sc.engine, lambda conn: accounts.create_token(
             conn, self.id, name, scopes, self.now))
 
     def in_unit(self, fn: Any) -> Any:

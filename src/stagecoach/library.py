@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from stagecoach.services.auth import accounts
+from stagecoach.services.core import uow
 from stagecoach.services.core.context import Ctx
 from stagecoach.store import migrate
 from stagecoach.store.core import db
@@ -40,20 +41,20 @@ class Stagecoach:
     def unit(self, account_id: int, now: int | None = None, *, readonly: bool = False
              ) -> Iterator[Ctx]:
         """One unit of work on one account: commits when the block ends without error."""
-        with db.transaction(self.engine, readonly=readonly) as conn:
-            yield Ctx.load(conn, account_id, now if now is not None else self.clock())
+        with uow.unit(self.engine, account_id, now if now is not None else self.clock(),
+                      readonly=readonly) as ctx:
+            yield ctx
 
     def run(self, account_id: int, fn: Callable[[Ctx], object], now: int | None = None,
             *, readonly: bool = False) -> object:
-        """Like `unit`, retrying the whole use case on deadlocks and lock timeouts."""
-        at = now if now is not None else self.clock()
-        return db.run_in_transaction(
-            self.engine, lambda conn: fn(Ctx.load(conn, account_id, at)), readonly=readonly)
+        """Like `unit`, running the use case again on deadlocks and lock timeouts."""
+        return uow.run(self.engine, account_id, fn, now if now is not None else self.clock,
+                       readonly=readonly)
 
     def create_account(self, name: str, admin_email: str, admin_password: str | None = None,
                        now: int | None = None) -> accounts.NewAccount:
         at = now if now is not None else self.clock()
-        return db.run_in_transaction(
+        return uow.run_conn(
             self.engine,
             lambda conn: accounts.create_account(conn, name, admin_email, at, admin_password))
 

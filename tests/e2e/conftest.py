@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from stagecoach.library import Stagecoach
+from stagecoach.services.core import uow
 from tests.conftest import pg_database_url
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -125,7 +126,6 @@ def new_account(live: LiveServer) -> Server:
     from stagecoach.library import now_ms
     from stagecoach.services.auth import accounts
     from stagecoach.store.auth import accounts as account_store
-    from stagecoach.store.core import db
 
     n = next(_accounts)
 
@@ -133,7 +133,7 @@ def new_account(live: LiveServer) -> Server:
         aid = account_store.create_account(conn, f"E2E {n}", now_ms())
         return aid, accounts.create_token(conn, aid, "e2e", accounts.ALL_SCOPES, now_ms())
 
-    account_id, token = db.run_in_transaction(live.sc.engine, make)
+    account_id, token = uow.run_conn(live.sc.engine, make)
     return Server(live.base_url, token, account_id, live)
 
 

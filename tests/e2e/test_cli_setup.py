@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from stagecoach.services.core import uow
 from tests.conftest import pg_database_url
 
 
@@ -91,14 +92,13 @@ def test_token_create_makes_a_token_that_authenticates(database_url: str,
                                                        initialised: dict[str, object]) -> None:
     from stagecoach.library import Stagecoach
     from stagecoach.services.auth import accounts
-    from stagecoach.store.core import db
 
     done = stagecoach("token", "create", "--account-id", str(initialised["account_id"]),
                       "--scopes", "crm.objects.contacts.read", "--database-url", database_url)
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip()
     sc = Stagecoach(database_url, upgrade=False)
-    found = db.run_in_transaction(sc.engine, lambda c: accounts.authenticate_token(c, token))
+    found = uow.run_conn(sc.engine, lambda c: accounts.authenticate_token(c, token))
     sc.close()
     assert found is not None
     assert found.scopes == frozenset({"crm.objects.contacts.read"})

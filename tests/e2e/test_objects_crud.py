@@ -8,6 +8,7 @@ from hubspot.crm.contacts import ApiException, SimplePublicObjectInput
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactCreate
 from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
 
+from stagecoach.services.core import uow
 from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.sdk
@@ -181,9 +182,8 @@ def test_missing_or_unknown_token_is_401_and_missing_scope_is_403(server: Server
 def _token(server: Server, scopes: list[str]) -> str:
     from stagecoach.library import now_ms
     from stagecoach.services.auth import accounts
-    from stagecoach.store.core import db
 
-    return db.run_in_transaction(server.live.sc.engine, lambda conn: accounts.create_token(
+    return uow.run_conn(server.live.sc.engine, lambda conn: accounts.create_token(
         conn, server.account_id, "limited", scopes, now_ms()))
 
 

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
 from stagecoach.services.auth.accounts import hash_token
+from stagecoach.services.core import uow
 from stagecoach.store.auth import accounts
-from stagecoach.store.core import db
 from stagecoach.store.records import records as record_store
 from stagecoach.store.schema import api_tokens
 from tests.helpers import Acct, C, bearer
@@ -19,7 +19,7 @@ CONTACTS = "/crm/v3/objects/contacts"
 
 
 def _token_id(acct: Acct) -> int:
-    found = db.run_in_transaction(acct.sc.engine, lambda conn: accounts.find_token(
+    found = uow.run_conn(acct.sc.engine, lambda conn: accounts.find_token(
         conn, acct.id, hash_token(acct.token)))
     assert found is not None
     return found[0]
@@ -53,7 +53,7 @@ def test_a_token_revoked_after_use_is_refused_by_the_next_request(
     assert _create(client, acct, "before@example.test").status_code == 201
     assert client.get(CONTACTS, headers=bearer(acct)).status_code == 200
     tid = _token_id(acct)
-    db.run_in_transaction(acct.sc.engine,
+    uow.run_conn(acct.sc.engine,
                           lambda conn: accounts.revoke_token(conn, acct.id, tid, acct.now))
     r = _create(client, acct, "after@example.test")
     assert r.status_code == 401, r.text
@@ -64,7 +64,7 @@ def test_a_token_revoked_after_use_is_refused_by_the_next_request(
                       content=b"{not json")
     assert bad.status_code == 401
     # Nothing was written for the refused request.
-    found = db.run_in_transaction(acct.sc.engine, lambda conn: record_store.find_by(
+    found = uow.run_conn(acct.sc.engine, lambda conn: record_store.find_by(
         conn, acct.id, C, "email", ["after@example.test"]))
     assert found == {}
 
@@ -73,7 +73,7 @@ def test_a_revoked_token_answers_401_before_a_bad_body_or_a_missing_scope(
         client: TestClient, acct: Acct) -> None:
     assert _create(client, acct, "seen@example.test").status_code == 201
     tid = _token_id(acct)
-    db.run_in_transaction(acct.sc.engine, lambda conn: conn.execute(
+    uow.run_conn(acct.sc.engine, lambda conn: conn.execute(
         update(api_tokens).where(api_tokens.c.account_id == acct.id, api_tokens.c.id == tid)
         .values(revoked_at=acct.now)))
     bad = client.post(CONTACTS, headers={**bearer(acct), "Content-Type": "application/json"},
@@ -85,7 +85,7 @@ def test_scopes_changed_in_the_database_apply_to_the_next_request(
         client: TestClient, acct: Acct) -> None:
     assert _create(client, acct, "scoped@example.test").status_code == 201
     tid = _token_id(acct)
-    db.run_in_transaction(acct.sc.engine, lambda conn: conn.execute(
+    uow.run_conn(acct.sc.engine, lambda conn: conn.execute(
         update(api_tokens).where(api_tokens.c.account_id == acct.id, api_tokens.c.id == tid)
         .values(scopes="crm.objects.contacts.read")))
     r = _create(client, acct, "denied@example.test")

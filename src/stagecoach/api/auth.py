@@ -19,7 +19,7 @@ from stagecoach.api.errors import ApiError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services.auth import accounts
 from stagecoach.services.auth.accounts import Principal
-from stagecoach.store.core import db
+from stagecoach.services.core import uow
 
 # Tokens remembered per application; past this many the memory starts afresh.
 MAX_REMEMBERED = 10_000
@@ -51,7 +51,7 @@ def principal(request: Request, *, presume: bool = False) -> Principal:
         request.state.presumed = (key, found)
     else:
         sc = request.app.state.sc
-        found = db.run_in_transaction(
+        found = uow.run_conn(
             sc.engine, lambda conn: accounts.authenticate_token(conn, token), readonly=True)
         if found is None:
             raise ApiError(401, "The access token is unknown or was revoked.",
@@ -88,7 +88,7 @@ def confirm(request: Request) -> None:
         return
     account_id, token_id = found.account_id, found.token_id
     sc = request.app.state.sc
-    scopes = db.run_in_transaction(
+    scopes = uow.run_conn(
         sc.engine, lambda conn: accounts.live_token_scopes(conn, account_id, token_id),
         readonly=True)
     confirmed(request, scopes)

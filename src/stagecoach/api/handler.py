@@ -18,6 +18,7 @@ from stagecoach.api import auth, unit, wire
 from stagecoach.api.errors import ApiError
 from stagecoach.domain.errors import Conflict, DomainError
 from stagecoach.services.auth.accounts import Principal
+from stagecoach.services.core import uow
 from stagecoach.services.core.context import Ctx
 from stagecoach.store.auth import idempotency
 
@@ -25,7 +26,6 @@ IGNORED_HEADER = "Stagecoach-Ignored-Properties"
 # A stored response is replayed for a day; after that the key may be used afresh.
 IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 MAX_KEY_LENGTH = 200
-ATTEMPTS = 3
 
 
 @dataclass
@@ -47,10 +47,6 @@ class Call:
     request: Request
     who: Principal
     body: Any
-
-
-class _Raced(Exception):
-    """Another request with the same idempotency key committed first."""
 
 
 async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, Call], Reply],
@@ -84,20 +80,17 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
             + str(request.url.query).encode() + b"\n" + raw
             # A migration and a plain write of the same body are different requests.
             + request.headers.get("stagecoach-migration", "").encode()).hexdigest()
-        for attempt in range(ATTEMPTS):
-            try:
-                if key is None:
-                    return unit.run(request, who.account_id, lambda ctx: fn(ctx, call),
-                                    readonly=readonly)
-                return unit.run(request, who.account_id,
-                                lambda ctx: _once(ctx, call, key, digest, fn))
-            except (_Raced, IntegrityError):
-                # A concurrent request committed the same unique value (an email, an
-                # idempotency key) first: run again, and see what it wrote.
-                if attempt + 1 == ATTEMPTS:
-                    raise ApiError(409, "The request conflicted with concurrent requests; "
-                                        "retry it", "CONFLICT") from None
-        raise AssertionError("unreachable")
+        try:
+            if key is None:
+                return unit.run(request, who.account_id, lambda ctx: fn(ctx, call),
+                                readonly=readonly)
+            return unit.run(request, who.account_id,
+                            lambda ctx: _once(ctx, call, key, digest, fn))
+        except (uow.Conflicted, IntegrityError):
+            # Concurrent requests kept committing the same unique value (an email, an
+            # idempotency key) first, through every run the unit of work allowed.
+            raise ApiError(409, "The request conflicted with concurrent requests; "
+                                "retry it", "CONFLICT") from None
 
     reply = await run_in_threadpool(work)
     if reply.status == 204:
@@ -130,5 +123,6 @@ def _once(ctx: Ctx, call: Call, key: str, digest: str, fn: Callable[[Ctx, Call],
         text = json.dumps({"body": reply.body, "headers": reply.headers})
         if not idempotency.save(ctx.conn, ctx.account_id, key, digest, reply.status, text,
                                 ctx.now):
-            raise _Raced()
+            # Another request with the same key committed first: run again, replay it.
+            raise uow.Conflicted()
     return reply

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from stagecoach.api.errors import ApiError
+from stagecoach.services.core import uow
 from stagecoach.store.auth import rate_limits as store
-from stagecoach.store.core import db
 
 WINDOW_MS = 10_000
 DAY_MS = 86_400_000
@@ -90,7 +90,7 @@ class _Windows:
                 lease = _Lease(window, 0, 0)
                 self._leases[k] = lease
             if lease.left == 0 and not lease.exhausted:
-                granted, used = db.run_in_transaction(
+                granted, used = uow.run_conn(
                     self.engine,
                     lambda conn: store.lease(conn, account_id, key, window, self.block,
                                              self.limit, keep_ms=self.window_ms * 6))

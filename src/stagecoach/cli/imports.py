@@ -18,9 +18,9 @@ from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
+from stagecoach.services.core import uow
 from stagecoach.services.importing import imports
 from stagecoach.store.auth import accounts
-from stagecoach.store.core import db
 from stagecoach.store.importing import imports as store
 from stagecoach.store.importing.imports import ImportRow, State
 
@@ -31,7 +31,7 @@ out = Console()
 def _account(sc: Stagecoach, given: int | None) -> int:
     if given is not None:
         return given
-    found = db.run_in_transaction(sc.engine, accounts.account_ids, readonly=True)
+    found = uow.run_conn(sc.engine, accounts.account_ids, readonly=True)
     if len(found) != 1:
         console.print("[red]Name the account with --account-id[/] (the database has "
                       f"{'no' if not found else 'several'} accounts).")
@@ -73,7 +73,7 @@ def import_command(
     gc.set_threshold(50_000, 20, 100)
     sc = Stagecoach(database_url)
     acct = _account(sc, account_id)
-    resumed = db.run_in_transaction(sc.engine, lambda conn: store.find_unfinished_by_file(
+    resumed = uow.run_conn(sc.engine, lambda conn: store.find_unfinished_by_file(
         conn, acct, str(path), path.stat().st_size), readonly=True)
     if resumed is not None:
         import_id = resumed
@@ -124,7 +124,7 @@ def _report(sc: Stagecoach, imp: ImportRow, path: Path) -> None:
 def _errors_after(sc: Stagecoach, imp: ImportRow, after: int) -> list[Any]:
     def fn(conn: Connection) -> list[Any]:
         return store.errors_page(conn, imp.account_id, imp.id, after, 1000)
-    return db.run_in_transaction(sc.engine, fn, readonly=True)
+    return uow.run_conn(sc.engine, fn, readonly=True)
 
 
 def _write_errors(sc: Stagecoach, imp: ImportRow, target: Path) -> None:

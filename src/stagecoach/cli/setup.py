@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.library import Stagecoach, now_ms
 from stagecoach.services.auth import accounts
+from stagecoach.services.core import uow
 from stagecoach.store import migrate
 from stagecoach.store.core import db
 
@@ -69,4 +70,4 @@ def token_create(
         target = account_id if account_id is not None else accounts.only_account(conn)
         return accounts.create_token(conn, target, name, wanted, now_ms())
 
-    typer.echo(db.run_in_transaction(sc.engine, create))
+    typer.echo(uow.run_conn(sc.engine, create))

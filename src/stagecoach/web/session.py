@@ -24,9 +24,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from stagecoach.domain.values import is_decimal
 from stagecoach.services.auth import accounts
+from stagecoach.services.core import uow
 from stagecoach.store.auth import web_auth
 from stagecoach.store.auth.web_auth import WebUser
-from stagecoach.store.core import db
 
 SESSION_COOKIE = "sc_session"
 LOGIN_CSRF_COOKIE = "sc_login_csrf"
@@ -72,7 +72,7 @@ def _cookie_args(request: Request) -> dict[str, Any]:
 
 
 def sign_in(request: Request, response: Response, account_id: int, user_id: int) -> None:
-    secret = db.run_in_transaction(request.app.state.sc.engine,
+    secret = uow.run_conn(request.app.state.sc.engine,
                                    lambda conn: web_auth.account_secret(conn, account_id))
     assert secret is not None
     payload = _serializer(secret, "session").dumps({"u": user_id,
@@ -101,7 +101,7 @@ def current(request: Request) -> WebSession | None:
         user_id = int(unverified["u"])
     except (TypeError, KeyError, ValueError):
         return None
-    found = db.run_in_transaction(
+    found = uow.run_conn(
         request.app.state.sc.engine,
         lambda conn: web_auth.user_with_secret(conn, account_id, user_id), readonly=True)
     if found is None or not found[1]:

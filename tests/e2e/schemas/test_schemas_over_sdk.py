@@ -24,11 +24,11 @@ from hubspot.crm.properties.exceptions import ApiException as PropertyApiExcepti
 
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services.auth import accounts
+from stagecoach.services.core import uow
 from stagecoach.services.core.writes import ItemWrite
 from stagecoach.services.records import associations, records
 from stagecoach.services.records.associations import AssociationRequest
 from stagecoach.services.records.records import NewRecord
-from stagecoach.store.core import db
 from tests.e2e.schemas.conftest import SchemaServer
 from tests.helpers import API
 
@@ -54,7 +54,7 @@ class Caller:
                              timeout=30, **kw)
 
     def token_with(self, scopes: Sequence[str]) -> str:
-        return db.run_in_transaction(self.server.sc.engine, lambda conn: accounts.create_token(
+        return uow.run_conn(self.server.sc.engine, lambda conn: accounts.create_token(
             conn, self.account_id, "limited", scopes, self.server.sc.clock()))
 
     def unit(self):  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """The single path every property write goes through.
 
 Inputs are applied in order (rule 10): a batch is cut into rounds in which each record
-appears once; each round is one step (one op id) with a constant number of statements,
-and its automation settles before the next round starts.
+appears once; each round is one step (`ctx.step()`, one op id) with a constant number of
+statements, and its hooks (automation first) run before the next round starts.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from stagecoach.domain.errors import Conflict, DomainError, NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write
-from stagecoach.services.core.context import Ctx
-from stagecoach.services.lifecycle import automation
+from stagecoach.services.core.context import Ctx, Step
 from stagecoach.store.lifecycle import stage_moves
 from stagecoach.store.records import blocked, history, records
 from stagecoach.store.records.records import RecordRow
@@ -63,42 +62,50 @@ def write(
     transaction, so that the first round need not read them again."""
     results: list[ItemResult | None] = [None] * len(items)
     for n, indexes in enumerate(rounds(items)):
-        op = ctx.new_op()
-        wanted = [items[i].record_id for i in indexes]
-        rows = ({rid: locked[rid] for rid in wanted if rid in locked}
-                if n == 0 and locked is not None
-                else records.load(ctx.conn, ctx.account_id, object_type, wanted, lock=True))
-        ctx.at_least(max((r.updated_at for r in rows.values()), default=0))
-        planned: list[tuple[int, RecordRow, WritePlan]] = []
-        for i in indexes:
-            item = items[i]
-            row = rows.get(item.record_id)
-            if row is None:
-                results[i] = ItemResult(item.record_id, NotFound(
-                    f"{object_type.singular.capitalize()} {item.record_id} does not exist",
-                    id=str(item.record_id)))
-                continue
-            try:
-                plan = plan_write(ctx.catalog, object_type, row.values, item.properties,
-                                  source, options)
-            except DomainError as exc:
-                results[i] = ItemResult(item.record_id, exc)
-                continue
-            planned.append((i, row, plan))
-        for i, err in check_unique_emails(ctx, object_type, planned).items():
-            results[i] = ItemResult(items[i].record_id, err)
-        planned = [p for p in planned if results[p[0]] is None]
-        persist(ctx, object_type, op, [(row, plan, items[i].cause) for i, row, plan in planned],
-                source)
-        for i, row, plan in planned:
-            results[i] = ItemResult(row.id, None, plan.ignored)
-        # The step wrote what its plans say (and no association): settle knows from that
-        # alone whether anything can react.
-        automation.settle(ctx, op, changed={
-            name for _, _, plan in planned
-            for name in (*(v[0] for v in plan.versions),
-                         *(("lifecyclestage",) if plan.stage is not None else ()))})
+        with ctx.step() as step:
+            _round(ctx, step, object_type, items, indexes, source, options,
+                   locked if n == 0 else None, results)
     return [r if r is not None else ItemResult(None) for r in results]
+
+
+def _round(ctx: Ctx, step: Step, object_type: ObjectType, items: Sequence[ItemWrite],
+           indexes: Sequence[int], source: Source, options: WriteOptions,
+           locked: Mapping[int, RecordRow] | None, results: list[ItemResult | None]) -> None:
+    """One round as one step: load and lock its records, plan each input, persist."""
+    wanted = [items[i].record_id for i in indexes]
+    rows = ({rid: locked[rid] for rid in wanted if rid in locked}
+            if locked is not None
+            else records.load(ctx.conn, ctx.account_id, object_type, wanted, lock=True))
+    ctx.at_least(max((r.updated_at for r in rows.values()), default=0))
+    planned: list[tuple[int, RecordRow, WritePlan]] = []
+    for i in indexes:
+        item = items[i]
+        row = rows.get(item.record_id)
+        if row is None:
+            results[i] = ItemResult(item.record_id, NotFound(
+                f"{object_type.singular.capitalize()} {item.record_id} does not exist",
+                id=str(item.record_id)))
+            continue
+        try:
+            plan = plan_write(ctx.catalog, object_type, row.values, item.properties,
+                              source, options)
+        except DomainError as exc:
+            results[i] = ItemResult(item.record_id, exc)
+            continue
+        planned.append((i, row, plan))
+    for i, err in check_unique_emails(ctx, object_type, planned).items():
+        results[i] = ItemResult(items[i].record_id, err)
+    planned = [p for p in planned if results[p[0]] is None]
+    persist(ctx, object_type, step.op, [(row, plan, items[i].cause) for i, row, plan in planned],
+            source)
+    for i, row, plan in planned:
+        results[i] = ItemResult(row.id, None, plan.ignored)
+    # The step wrote what its plans say (and no association): its hooks know from that
+    # alone whether anything can react.
+    step.changed = {
+        name for _, _, plan in planned
+        for name in (*(v[0] for v in plan.versions),
+                     *(("lifecyclestage",) if plan.stage is not None else ()))}
 
 
 def check_unique_emails(

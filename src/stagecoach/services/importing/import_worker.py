@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from stagecoach.services.core import uow
 from stagecoach.services.importing import imports
-from stagecoach.store.core import db
 from stagecoach.store.importing import imports as store
 
 log = logging.getLogger("stagecoach.imports")
@@ -47,7 +47,7 @@ class ImportWorker:
                 self._running.pop((account_id, import_id), None)
 
     def resume_all(self) -> int:
-        found = db.run_in_transaction(self.engine, store.unfinished, readonly=True)
+        found = uow.run_conn(self.engine, store.unfinished, readonly=True)
         for account_id, import_id in found:
             self.start(account_id, import_id)
         return len(found)

@@ -18,16 +18,16 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from stagecoach.domain import imports as rules
 from stagecoach.domain.errors import DomainError, NotFound
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
+from stagecoach.services.core import uow
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.importing import import_file, import_rows
 from stagecoach.services.importing.import_file import FileCheck, ImportFileError
-from stagecoach.store.core import db
 from stagecoach.store.importing import imports as store
 from stagecoach.store.importing.imports import ImportRow, State
 
@@ -99,17 +99,17 @@ def run(engine: Engine, account_id: int, import_id: int, clock: Callable[[], int
             position = batch[-1][0]
             chunks += 1
             if chunks & (chunks - 1) == 0:  # after chunks 1, 2, 4, 8, ...
-                db.run_in_transaction(engine, store.refresh_statistics)
+                uow.run_conn(engine, store.refresh_statistics)
             if on_progress is not None:
                 on_progress(_read(engine, account_id, import_id))
-        db.run_in_transaction(engine, lambda conn: store.finish(
+        uow.run_conn(engine, lambda conn: store.finish(
             conn, account_id, import_id, State.DONE, clock(), only_from=[State.PROCESSING]))
     except (DomainError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         # A file that cannot be read, or a rule that refuses a whole chunk (its transaction
         # rolled back): the import stops here, FAILED with the reason; the chunks already
         # committed stay, as with a cancel.
         reason = exc.message if isinstance(exc, DomainError) else f"The file cannot be read: {exc}"
-        db.run_in_transaction(engine, lambda conn: store.finish(
+        uow.run_conn(engine, lambda conn: store.finish(
             conn, account_id, import_id, State.FAILED, clock(), reason))
     return _read(engine, account_id, import_id)
 
@@ -117,14 +117,13 @@ def run(engine: Engine, account_id: int, import_id: int, clock: Callable[[], int
 def _commit_chunk(engine: Engine, imp: ImportRow, mapping: rules.Mapping_,
                   batch: Sequence[tuple[int, list[str]]], position: int,
                   clock: Callable[[], int]) -> bool:
-    def fn(conn: Connection) -> bool:
-        return _chunk(Ctx.load(conn, imp.account_id, clock()), imp, mapping, batch, position)
-    return db.run_in_transaction(engine, fn)
+    return uow.run(engine, imp.account_id,
+                   lambda ctx: _chunk(ctx, imp, mapping, batch, position), clock)
 
 
 def _read(engine: Engine, account_id: int, import_id: int) -> ImportRow:
-    found = db.run_in_transaction(engine, lambda conn: store.get(conn, account_id, import_id),
-                                  readonly=True)
+    found = uow.run_conn(engine, lambda conn: store.get(conn, account_id, import_id),
+                         readonly=True)
     if found is None:
         raise NotFound(f"Import {import_id} does not exist", code="IMPORT_NOT_FOUND")
     return found
@@ -146,7 +145,7 @@ def _checked(engine: Engine, imp: ImportRow, path: Path, clock: Callable[[], int
         raise ImportFileError("The file's header changed since the import started",
                               code="FILE_CHANGED")
     options = {**imp.options, "encoding": checked.encoding, "delimiter": checked.delimiter}
-    ok = db.run_in_transaction(engine, lambda conn: store.set_checked(
+    ok = uow.run_conn(engine, lambda conn: store.set_checked(
         conn, imp.account_id, imp.id, total_rows=checked.rows, sha256=checked.sha256,
         mapping=imp.mapping, options=options, now=clock()))
     return checked if ok else None

@@ -23,6 +23,7 @@ from stagecoach.domain import stage_paths as pd
 from stagecoach.domain import stays as sd
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stages import StageSet
+from stagecoach.services.core import uow
 from stagecoach.store.core import db
 from stagecoach.store.lifecycle import rebuild as store
 from stagecoach.store.lifecycle import stage_codes as codes_store
@@ -159,7 +160,7 @@ def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: boo
             while after is not None:
                 step = partial(_chunk, account_id=account_id, ot=ot, after=after,
                                order_at=order_at, fix=fix)
-                diffs, after, n = db.run_in_transaction(engine, step, readonly=not fix)
+                diffs, after, n = uow.run_conn(engine, step, readonly=not fix)
                 if progress is not None and n:
                     progress(n)
                 yield from diffs

@@ -1,57 +1,63 @@
 """Letting automation settle: run reactions step after step until nothing changes (rule 24).
 
-Everything happens inside the caller's transaction, so when the triggering write returns,
-every effect is visible (rule 25).
+It is the first step hook of every unit of work (services/hooks.py), so everything happens
+inside the triggering transaction, and when the write returns every effect is visible
+(rule 25). A cascade deeper than the unit's limit stops there, visibly (rule 71).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 
 from stagecoach.domain import automation as rules
-from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.writes import WriteOptions
-from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.context import Ctx, Step
 from stagecoach.store.lifecycle import reactions, stage_moves
+from stagecoach.store.records import blocked
 
-# Forward-only writes are monotonic, so a cascade is short; this only guards against a bug
-# (and, later, against workflows that feed each other).
-MAX_STEPS = 200
 DAY_MS = 86_400_000
+CASCADE_STOPPED = "cascade_limit"
 
 
-class CascadeTooDeep(DomainError):
-    category = "VALIDATION_ERROR"
-
-
-def settle(ctx: Ctx, first_op: int, *, changed: Iterable[str] | None = None) -> None:
-    """`changed`, when the caller knows it: every property the step `first_op` wrote
-    history for, the step having written no association. When none of them is one that
-    reactions read, nothing can react, and the step is not summarized."""
-    if changed is not None and rules.TRIGGER_PROPERTIES.isdisjoint(changed):
+def settle_step(ctx: Ctx, step: Step) -> None:
+    """The step hook: let the step's reactions run, breadth first, step after step, until
+    nothing changes. A step whose writer knows what it wrote (`step.changed`, no
+    association) and wrote nothing reactions read is not summarized at all."""
+    if step.changed is not None and rules.TRIGGER_PROPERTIES.isdisjoint(step.changed):
         return
-    queue = deque([first_op])
-    steps = 0
+    queue = deque([(step.op, 1)])
     while queue:
-        op = queue.popleft()
-        steps += 1
-        if steps > MAX_STEPS:
-            raise CascadeTooDeep("Automation did not settle", code="CASCADE_TOO_DEEP")
+        op, depth = queue.popleft()
         summary = reactions.summarize(ctx.conn, ctx.account_id, op)
-        for intent in rules.reactions(summary, ctx.catalog):
+        intents = rules.reactions(summary, ctx.catalog)
+        if intents and depth >= ctx.cascade_limit:
+            # A cascade this deep is a loop: its last changes stand, what would react to
+            # them is logged on the records they changed, and the user's write lands.
+            _log_stopped(ctx, op)
+            continue
+        for intent in intents:
             new_op = _run(ctx, op, intent)
             if new_op is not None:
-                queue.append(new_op)
+                queue.append((new_op, depth + 1))
+
+
+def _log_stopped(ctx: Ctx, op: int) -> None:
+    changed = reactions.changed_records(ctx.conn, ctx.account_id, op,
+                                        rules.TRIGGER_PROPERTIES)
+    blocked.append(ctx.conn, ctx.account_id, [
+        blocked.NewBlocked(ot, rid, prop, value, value, CASCADE_STOPPED,
+                           Source.automation(CASCADE_STOPPED))
+        for ot, rid, prop, value in changed
+    ], ctx.now, op)
 
 
 def _run(ctx: Ctx, op: int, intent: rules.Intent) -> int | None:
     ctx.reactions += 1
     if isinstance(intent, rules.StampCloseDate):
         return _stamp_close_dates(ctx, op, intent)
-    new_op = ctx.new_op()
+    new_op = ctx.reaction_op()
     if isinstance(intent, rules.FollowPrimaryCompany):
         reactions.stage_follow_company(ctx.conn, ctx.account_id, op, new_op, intent)
     else:

@@ -24,7 +24,6 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.writes import WriteOptions
 from stagecoach.services.core import writes
 from stagecoach.services.core.context import Ctx
-from stagecoach.services.lifecycle import automation
 from stagecoach.store.core import db
 from stagecoach.store.lifecycle import backfill as store
 from stagecoach.store.lifecycle import settings as settings_store
@@ -115,13 +114,13 @@ def run_chunk(ctx: Ctx, job_id: int) -> bool:
 
 def _stage_step(ctx: Ctx, job_id: int, plan: rules.Plan, ot: ObjectType, after: int,
                 result: dict[str, Any]) -> tuple[int, int] | None:
-    op = ctx.new_op()
-    got = store.stage_chunk(ctx.conn, ctx.account_id, op, ot, plan, ctx.catalog.stages,
-                            after, CHUNK, job_id)
-    if got is None:
-        return None
-    moved = stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, ctx.catalog.stages)
-    automation.settle(ctx, op)
+    with ctx.step() as step:
+        got = store.stage_chunk(ctx.conn, ctx.account_id, step.op, ot, plan,
+                                ctx.catalog.stages, after, CHUNK, job_id)
+        if got is None:
+            return None
+        moved = stage_moves.apply(ctx.conn, ctx.account_id, step.op, ctx.now,
+                                  ctx.catalog.stages)
     result["moved"] = int(result.get("moved", 0)) + moved.moved
     result["blocked"] = int(result.get("blocked", 0)) + moved.blocked
     return got

@@ -16,7 +16,6 @@ from stagecoach.domain.sources import Source
 from stagecoach.domain.writes import WritePlan
 from stagecoach.services.core import writes
 from stagecoach.services.core.context import Ctx
-from stagecoach.services.lifecycle import automation
 from stagecoach.store.records import records
 
 
@@ -34,9 +33,8 @@ def demote(ctx: Ctx, object_type: ObjectType, record_id: int, stage: str, reason
                        id=str(record_id))
     current = row.stage
     rules.check_backward(ctx.catalog.stages, current, stage)
-    op = ctx.new_op()
-    writes.persist(ctx, object_type, op, [(row, WritePlan(stage=(stage,)), None)],
-                   replace(source, id=rules.SOURCE_ID), stage_note=note)
-    automation.settle(ctx, op)
+    with ctx.step() as step:
+        writes.persist(ctx, object_type, step.op, [(row, WritePlan(stage=(stage,)), None)],
+                       replace(source, id=rules.SOURCE_ID), stage_note=note)
     assert current is not None
     return current

@@ -16,7 +16,7 @@ from stagecoach.domain.stages import Stage, StageSet, check_stage_label, check_s
 from stagecoach.services.auth.accounts import Principal
 from stagecoach.services.core import configuration
 from stagecoach.services.core.context import Ctx
-from stagecoach.services.lifecycle import automation, stage_references
+from stagecoach.services.lifecycle import stage_references
 from stagecoach.store.auth.accounts import write_stage_set
 from stagecoach.store.core import ids
 from stagecoach.store.lifecycle import stage_admin, stage_moves
@@ -184,20 +184,20 @@ def delete(ctx: Ctx, value: str, replacement: str | None = None) -> Deleted:
     if blocking:
         raise _refusal(value, blocking)
     moved = 0
-    op = None
     if replacement is not None and any(r.movable for r in refs):
-        op = ctx.new_op()
-        stage_admin.stage_replacement(
-            ctx.conn, ctx.account_id, op, value, replacement,
-            Source.automation("stage_deleted"),
-            f"stage {value} ({stages.label(value)}) deleted")
-        result = stage_moves.apply(ctx.conn, ctx.account_id, op, ctx.now, stages)
-        ctx.at_least(result.now)
-        moved = result.moved
-    _save(ctx, [s for s in stages if s.value != value])
-    if op is not None:
-        # Primary contacts of moved companies follow with sync on (rule 21).
-        automation.settle(ctx, op)
+        # The set is saved inside the step, so that primary contacts of the moved
+        # companies follow them (rule 21) under the new set when the step's hooks run.
+        with ctx.step() as step:
+            stage_admin.stage_replacement(
+                ctx.conn, ctx.account_id, step.op, value, replacement,
+                Source.automation("stage_deleted"),
+                f"stage {value} ({stages.label(value)}) deleted")
+            result = stage_moves.apply(ctx.conn, ctx.account_id, step.op, ctx.now, stages)
+            ctx.at_least(result.now)
+            moved = result.moved
+            _save(ctx, [s for s in stages if s.value != value])
+    else:
+        _save(ctx, [s for s in stages if s.value != value])
     return Deleted(value, replacement, moved)
 
 

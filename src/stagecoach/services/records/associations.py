@@ -13,7 +13,6 @@ from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions
 from stagecoach.services.core import writes
 from stagecoach.services.core.context import Ctx
-from stagecoach.services.lifecycle import automation
 from stagecoach.store.records import associations as store
 from stagecoach.store.records import records
 from stagecoach.store.records.associations import Link
@@ -57,13 +56,17 @@ def validate(ctx: Ctx, requests: Sequence[AssociationRequest], *, check_from: bo
     return out
 
 
-def associate(ctx: Ctx, requests: Sequence[AssociationRequest], source: Source,
-              op: int | None = None) -> None:
-    """Create associations (already validated). A new primary company demotes the old one
-    to unlabelled; `associatedcompanyid` follows the primary company. Settles automation
-    unless the caller passes its own step `op` (then the caller settles)."""
-    own_step = op is None
-    step = op if op is not None else ctx.new_op()
+def associate(ctx: Ctx, requests: Sequence[AssociationRequest], source: Source) -> None:
+    """Create associations (already validated), as a step of their own."""
+    with ctx.step() as step:
+        add_links(ctx, step.op, requests, source)
+
+
+def add_links(ctx: Ctx, step: int, requests: Sequence[AssociationRequest], source: Source
+              ) -> None:
+    """Create associations as part of the step `step` (its owner's hooks react to them).
+    A new primary company demotes the old one to unlabelled; `associatedcompanyid` follows
+    the primary company."""
     links = [
         Link(r.from_type, r.from_id, r.to_type, r.to_id, tid)
         for r in requests
@@ -98,14 +101,17 @@ def associate(ctx: Ctx, requests: Sequence[AssociationRequest], source: Source,
     _set_associated_company(ctx, new_primary, source)
     recount(ctx, [(x.from_type, x.from_id) for x in links] + [(x.to_type, x.to_id)
                                                                 for x in links])
-    if own_step:
-        automation.settle(ctx, step)
 
 
 def disassociate(ctx: Ctx, from_type: ObjectType, from_id: int, to_type: ObjectType,
                  to_id: int, source: Source, type_ids: Sequence[int] | None = None) -> None:
     """Remove the association between a pair: every type, or only the labelled ones given."""
-    step = ctx.new_op()
+    with ctx.step() as step:
+        _unlink(ctx, step.op, from_type, from_id, to_type, to_id, source, type_ids)
+
+
+def _unlink(ctx: Ctx, step: int, from_type: ObjectType, from_id: int, to_type: ObjectType,
+            to_id: int, source: Source, type_ids: Sequence[int] | None) -> None:
     found = store.between(ctx.conn, ctx.account_id, [(from_type, from_id, to_type, to_id)])
     if type_ids is not None:
         found = [x for x in found if x.type_id in set(type_ids)]
@@ -114,7 +120,6 @@ def disassociate(ctx: Ctx, from_type: ObjectType, from_id: int, to_type: ObjectT
     holder = from_id if from_type is C else to_id
     if any(x.type_id in (1, 2) for x in found):
         _set_associated_company(ctx, {holder: None}, source)
-    automation.settle(ctx, step)
 
 
 # The calculated association counts HubSpot keeps on each object type.

@@ -19,7 +19,6 @@ from stagecoach.domain.properties import META_PROPERTIES
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.services.core import writes
 from stagecoach.services.core.context import Ctx
-from stagecoach.services.lifecycle import automation
 from stagecoach.services.records import reads
 from stagecoach.services.records.associations import AssociationRequest, associate, validate
 from stagecoach.store.records import associations as links
@@ -85,9 +84,8 @@ def _move_associations(ctx: Ctx, ot: ObjectType, primary_id: int, other_id: int,
     found = links.links_from(ctx.conn, ctx.account_id, ot, other_id)
     if not found:
         return []
-    op = ctx.new_op()
-    links.remove(ctx.conn, ctx.account_id, found, ctx.now, op, source)
-    automation.settle(ctx, op)
+    with ctx.step() as step:
+        links.remove(ctx.conn, ctx.account_id, found, ctx.now, step.op, source)
     has_primary = {
         tid: bool(links.current_primaries(ctx.conn, ctx.account_id, ot, tid, [primary_id]))
         for tid in atypes.SINGLE_PRIMARY_TYPE_IDS

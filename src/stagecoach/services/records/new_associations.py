@@ -27,7 +27,7 @@ from stagecoach.services.core.context import Ctx
 from stagecoach.services.records.associations import (
     COUNTED,
     AssociationRequest,
-    associate,
+    add_links,
     count_new_partners,
     holder_side,
 )
@@ -114,7 +114,7 @@ def write(ctx: Ctx, op: int, links: NewLinks) -> None:
     recounted: set[tuple[ObjectType, int]] = set()
     for source, requests in links.general.items():
         # It counts every record it touches in full, the fresh rows above included.
-        associate(ctx, requests, source, op=op)
+        add_links(ctx, op, requests, source)
         recounted.update((r.from_type, r.from_id) for r in requests)
         recounted.update((r.to_type, r.to_id) for r in requests)
     # The new records' own counts went into their insert; each partner gains each new

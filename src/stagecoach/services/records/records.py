@@ -15,9 +15,8 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.writes import WriteOptions, WritePlan, plan_write
 from stagecoach.services.core import writes
-from stagecoach.services.core.context import Ctx
+from stagecoach.services.core.context import Ctx, Step
 from stagecoach.services.core.writes import ItemResult, ItemWrite
-from stagecoach.services.lifecycle import automation
 from stagecoach.services.records import new_associations
 from stagecoach.services.records.associations import AssociationRequest, recount, validate
 from stagecoach.store.core import ids
@@ -47,7 +46,25 @@ def create(
     options: WriteOptions = WriteOptions(),
 ) -> list[ItemResult]:
     """Create records in one step; invalid inputs are reported, valid ones created."""
-    op = ctx.new_op()
+    with ctx.step() as step:
+        reactions = ctx.reactions
+        results, written = _insert(ctx, step, object_type, inputs, source, options)
+    # The new rows are as inserted unless something after the insert may have written to
+    # them: an association taking the general path, or any automation reaction.
+    if written is not None and ctx.reactions == reactions:
+        for i, rid, ignored, row in written:
+            results[i] = ItemResult(rid, None, ignored, records.as_inserted(object_type, row))
+    return [r if r is not None else ItemResult(None) for r in results]
+
+
+def _insert(
+    ctx: Ctx, step: Step, object_type: ObjectType, inputs: Sequence[NewRecord],
+    source: Source, options: WriteOptions,
+) -> tuple[list[ItemResult | None],
+           list[tuple[int, int, list[str], dict[str, Any]]] | None]:
+    """Plan and insert the valid inputs as the step's writes. Returns the results and,
+    when no association took the general path, each new row as inserted."""
+    op = step.op
     results: list[ItemResult | None] = [None] * len(inputs)
     planned: list[tuple[int, RecordRow | None, WritePlan]] = []
     for i, item in enumerate(inputs):
@@ -80,7 +97,6 @@ def create(
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
     ]
     records.insert(ctx.conn, ctx.account_id, object_type, inserted)
-    reactions = ctx.reactions
     history.append(ctx.conn, ctx.account_id, [
         version
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
@@ -97,16 +113,13 @@ def create(
         # Their first stays (what reports read), as stage moves open them for others.
         stays.open_first(ctx.conn, ctx.account_id, op, object_type, ctx.now)
     new_associations.write(ctx, op, links)
-    automation.settle(ctx, op)
-    # The new rows are as inserted unless something after the insert may have written to
-    # them: an association taking the general path, or any automation reaction.
+    for rid, (i, _, plan) in zip(new_ids, planned, strict=True):
+        results[i] = ItemResult(rid, None, plan.ignored)
     mine = set(new_ids)
-    as_inserted = (not links.general and ctx.reactions == reactions
-                   and not any(t is object_type and p in mine for t, p in links.partners))
-    for rid, (i, _, plan), row in zip(new_ids, planned, inserted, strict=True):
-        results[i] = ItemResult(rid, None, plan.ignored,
-                                records.as_inserted(object_type, row) if as_inserted else None)
-    return [r if r is not None else ItemResult(None) for r in results]
+    if links.general or any(t is object_type and p in mine for t, p in links.partners):
+        return results, None
+    return results, [(i, rid, plan.ignored, row) for rid, (i, _, plan), row
+                     in zip(new_ids, planned, inserted, strict=True)]
 
 
 def _association_errors(

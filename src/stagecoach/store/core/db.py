@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from stagecoach.store.core import writer_gate
-
-T = TypeVar("T")
 
 DEFAULT_SQLITE_PATH = "stagecoach.db"
 # PostgreSQL deadlock and serialization failures, SQLite "database is locked": worth a retry.
@@ -76,7 +73,7 @@ def is_postgres(conn_or_engine: Connection | Engine) -> bool:
     return conn_or_engine.dialect.name == "postgresql"
 
 
-def _retryable(exc: BaseException) -> bool:
+def retryable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         state = getattr(exc.orig, "sqlstate", None)
         if state in _RETRY_SQLSTATES:
@@ -105,23 +102,6 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connectio
     finally:
         if lock is not None:
             lock.release()
-
-
-def run_in_transaction(
-    engine: Engine, fn: Callable[[Connection], T], *, readonly: bool = False, attempts: int = 5
-) -> T:
-    """Run `fn` in one transaction, retrying from scratch on deadlocks and serialization
-    failures (the use case is re-run whole, so nothing is half-applied)."""
-    for attempt in range(attempts):
-        try:
-            with transaction(engine, readonly=readonly) as conn:
-                return fn(conn)
-        except DBAPIError as exc:
-            if attempt + 1 < attempts and _retryable(exc):
-                time.sleep(0.02 * (2**attempt))
-                continue
-            raise
-    raise AssertionError("unreachable")
 
 
 @contextmanager

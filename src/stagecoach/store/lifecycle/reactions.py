@@ -90,6 +90,15 @@ def summarize(conn: Connection, account_id: int, op_id: int) -> StepSummary:
     )
 
 
+def changed_records(conn: Connection, account_id: int, op_id: int, props: frozenset[str]
+                    ) -> list[tuple[ObjectType, int, str, str | None]]:
+    """(type, record, property, new value) of each of `props` the step `op_id` changed."""
+    return [(ObjectType(r[0]), r[1], r[2], r[3]) for r in conn.execute(
+        select(H.object_type, H.record_id, H.property, H.value)
+        .where(H.account_id == account_id, H.op_id == op_id, H.property.in_(sorted(props)))
+        .order_by(H.object_type, H.record_id, H.property, H.id))]
+
+
 def _source_columns() -> list[Any]:
     return [literal(True), bindparam("src_type", type_=String),
             bindparam("src_id", type_=String), bindparam("src_label", type_=String),

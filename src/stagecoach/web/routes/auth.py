@@ -12,9 +12,9 @@ from fastapi.responses import Response
 
 from stagecoach.domain.values import is_decimal
 from stagecoach.services.auth import accounts
+from stagecoach.services.core import uow
 from stagecoach.store.auth import accounts as account_store
 from stagecoach.store.auth import web_auth
-from stagecoach.store.core import db
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import redirect, safe_next, text
@@ -71,7 +71,7 @@ async def login(request: Request) -> Response:
         names = web_auth.account_names(conn, [m[0] for m in matches])
         return [(a, u, s, names.get(a, str(a))) for a, u, s in matches]
 
-    matches = db.run_in_transaction(request.app.state.sc.engine, check)
+    matches = uow.run_conn(request.app.state.sc.engine, check)
     if not matches:
         _spend_a_hash(password)
         return _login_page(request, error="The email or the password is not right.",
@@ -94,7 +94,7 @@ async def login_account(request: Request) -> Response:
     next_ = safe_next(text(form, "next"), "/contacts")
     secret = None
     if is_decimal(account) and len(account) < 19:
-        secret = db.run_in_transaction(
+        secret = uow.run_conn(
             request.app.state.sc.engine,
             lambda conn: web_auth.account_secret(conn, int(account)))
     user_id = sessions.check_account_choice(secret, token) if secret else None

@@ -20,9 +20,9 @@ from starlette.datastructures import FormData
 from stagecoach.api.routes import _intake as intake
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.values import is_decimal
+from stagecoach.services.core import uow
 from stagecoach.services.inbound import forms
 from stagecoach.store.auth import web_auth
-from stagecoach.store.core import db
 from stagecoach.web import pages
 from stagecoach.web import session as sessions
 from stagecoach.web.common import flash_redirect, posted, run, text
@@ -138,7 +138,7 @@ def _secret(request: Request, portal: str) -> tuple[int, str]:
     if not is_decimal(portal) or len(portal) > 18:
         raise WebError(404, "Form not found", "This form does not exist.")
     account_id = int(portal)
-    secret = db.run_in_transaction(request.app.state.sc.engine,
+    secret = uow.run_conn(request.app.state.sc.engine,
                                    lambda conn: web_auth.account_secret(conn, account_id))
     if secret is None:
         raise WebError(404, "Form not found", "This form does not exist.")
