@@ -22,6 +22,8 @@ from stagecoach.library import Stagecoach
 from stagecoach.services.auth.accounts import Principal
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.lifecycle import backfill, demotion, explain, timeline
+from stagecoach.services.records import records
+from stagecoach.store.records import records as record_store
 
 
 @asynccontextmanager
@@ -84,6 +86,26 @@ def demote(request: Request, object_type: str, record_id: str,
         old = demotion.demote(ctx, ot, rid, stage, reason or "", source)
         return {"objectType": ot.plural, "id": str(rid), "from": old, "to": stage,
                 "reason": (reason or "").strip()}
+
+    return run(request, p.account_id, fn)
+
+
+@router.post("/{object_type}/{record_id}/restore")
+def restore(request: Request, object_type: str, record_id: str) -> dict[str, Any]:
+    """Bring an archived record back (HubSpot restores from its recycle bin; a merged
+    record stays merged)."""
+    ot, rid = _record(object_type, record_id)
+    p = auth.require(request, auth.object_scope(ot, True))
+    source = _source(p)
+
+    def fn(ctx: Ctx) -> dict[str, Any]:
+        if not records.restore(ctx, ot, [rid], source):
+            found = record_store.load(ctx.conn, ctx.account_id, ot, [rid],
+                                      include_archived=True).get(rid)
+            if found is None or found.merged_into is not None:
+                raise NotFound(f"{ot.singular.capitalize()} {rid} does not exist",
+                               id=str(rid))
+        return {"objectType": ot.plural, "id": str(rid), "archived": False}
 
     return run(request, p.account_id, fn)
 

@@ -207,7 +207,7 @@ async def archive_object(object_type: str, object_id: str, request: Request) -> 
 
     def run(ctx: Ctx, call: Call) -> Reply:
         rid = wire.record_id(object_id)
-        if not records.archive(ctx, ot, [rid]):
+        if not records.archive(ctx, ot, [rid], api_source(call.who, False)):
             # Archiving is idempotent: an archived record answers 204 again; an id that
             # never existed in this account is 404.
             known = record_store.load(ctx.conn, ctx.account_id, ot, [rid],

@@ -283,7 +283,7 @@ async def batch_archive(object_type: str, request: Request) -> Response:
     def run(ctx: Ctx, call: Call) -> Reply:
         items = batch_inputs(call.body)
         ids = [wire.record_id(x.get("id")) for x in items]
-        records.archive(ctx, ot, ids)
+        records.archive(ctx, ot, ids, api_source(call.who, False))
         return Reply(204)
 
     return await handle(request, (object_scope(ot, True),), run, with_body=True,

@@ -21,6 +21,7 @@ from stagecoach.services.core import writes
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.records import reads
 from stagecoach.services.records.associations import AssociationRequest, associate, validate
+from stagecoach.services.records.records import archive_merged
 from stagecoach.store.records import associations as links
 from stagecoach.store.records import records
 from stagecoach.store.records.records import RecordRow
@@ -49,11 +50,8 @@ def merge(ctx: Ctx, ot: ObjectType, primary_id: int, other_id: int) -> RecordRow
         if result.error is not None:
             raise result.error
     moved = _move_associations(ctx, ot, primary_id, other_id, source)
+    archive_merged(ctx, ot, other_id, primary_id, source)
     t = records_table.c
-    ctx.conn.execute(update(records_table)
-                     .where(records.account_scope(ctx.account_id, ot), t.id == other_id)
-                     .values(archived=True, archived_at=ctx.now, updated_at=ctx.now,
-                             merged_into=primary_id))
     # Records merged into the other earlier now point at the survivor: no chains.
     ctx.conn.execute(update(records_table)
                      .where(records.account_scope(ctx.account_id, ot),

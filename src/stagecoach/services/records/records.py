@@ -225,22 +225,64 @@ def update_many(
     return writes.write(ctx, object_type, items, source, options)
 
 
-def archive(ctx: Ctx, object_type: ObjectType, record_ids: Sequence[int]) -> list[int]:
+# Archiving and restoring are changes like any other: a version of this property, with
+# its source, in the record's history (and, for wave 2's change feed, an event).
+ARCHIVED = "hs_archived"
+
+
+def archive(ctx: Ctx, object_type: ObjectType, record_ids: Sequence[int],
+            source: Source = Source(SourceType.API)) -> list[int]:
     """Archive (soft-delete) records; returns the ids that were live. History and
-    associations are kept (a restore would bring them back); partners' counts drop."""
+    associations are kept (a restore brings them back); partners' counts drop."""
     live = records.load(ctx.conn, ctx.account_id, object_type, record_ids)
     if live:
-        t = records_table.c
-        ctx.conn.execute(
-            update(records_table)
-            .where(records.account_scope(ctx.account_id, object_type), t.id.in_(list(live)))
-            .values(archived=True, archived_at=ctx.now, updated_at=ctx.now)
-        )
-        partners: list[tuple[ObjectType, int]] = []
-        for other in ObjectType:
-            if other is object_type:
-                continue
-            linked = assoc_store.of_records(ctx.conn, ctx.account_id, object_type, live, other)
-            partners.extend((other, pid) for ids in linked.values() for pid in ids)
-        recount(ctx, partners)
+        with ctx.step() as step:
+            _set_archived(ctx, step.op, object_type, sorted(live), True, source)
+            recount(ctx, _partners(ctx, object_type, sorted(live)))
     return sorted(live)
+
+
+def restore(ctx: Ctx, object_type: ObjectType, record_ids: Sequence[int],
+            source: Source = Source(SourceType.API)) -> list[int]:
+    """Bring archived records back (a merged record stays merged); returns the ids
+    restored. Their associations count again on their partners."""
+    found = records.load(ctx.conn, ctx.account_id, object_type, record_ids,
+                         include_archived=True)
+    gone = sorted(r.id for r in found.values() if r.archived and r.merged_into is None)
+    if gone:
+        with ctx.step() as step:
+            _set_archived(ctx, step.op, object_type, gone, False, source)
+            recount(ctx, _partners(ctx, object_type, gone))
+    return gone
+
+
+def _set_archived(ctx: Ctx, op: int, object_type: ObjectType, ids: list[int], archived: bool,
+                  source: Source, merged_into: int | None = None) -> None:
+    t = records_table.c
+    ctx.conn.execute(
+        update(records_table)
+        .where(records.account_scope(ctx.account_id, object_type), t.id.in_(ids))
+        .values(archived=archived, archived_at=ctx.now if archived else None,
+                updated_at=ctx.now,
+                **({"merged_into": merged_into} if merged_into is not None else {})))
+    value, old = ("true", "false") if archived else ("false", "true")
+    history.append(ctx.conn, ctx.account_id, [
+        history.NewVersion(object_type, rid, ARCHIVED, value, old, source) for rid in ids
+    ], ctx.now, op)
+
+
+def archive_merged(ctx: Ctx, object_type: ObjectType, record_id: int, survivor: int,
+                   source: Source) -> None:
+    """The record a merge folded into `survivor`: archived, pointing at it."""
+    with ctx.step() as step:
+        _set_archived(ctx, step.op, object_type, [record_id], True, source, survivor)
+
+
+def _partners(ctx: Ctx, object_type: ObjectType, ids: list[int]
+              ) -> list[tuple[ObjectType, int]]:
+    partners: list[tuple[ObjectType, int]] = []
+    for other in ObjectType:
+        if other is not object_type:
+            linked = assoc_store.of_records(ctx.conn, ctx.account_id, object_type, ids, other)
+            partners.extend((other, pid) for pids in linked.values() for pid in pids)
+    return partners
