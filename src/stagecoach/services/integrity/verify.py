@@ -150,11 +150,12 @@ def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: boo
            progress: Callable[[int], None] | None = None) -> Iterator[Difference]:
     """Every difference between stored and rebuilt values, account by account; with `fix`
     the stored values are repaired chunk by chunk as they are found."""
-    with db.transaction(engine, readonly=True) as conn:
-        accounts = list(account_ids) if account_ids else store.account_ids(conn)
+    accounts = (list(account_ids) if account_ids
+                else uow.run_conn(engine, store.account_ids, readonly=True))
     for account_id in accounts:
-        with db.transaction(engine, readonly=True) as conn:
-            order_at = OrderAt(store.stage_order_versions(conn, account_id))
+        order_at = OrderAt(uow.run_conn(
+            engine, partial(store.stage_order_versions, account_id=account_id),
+            readonly=True))
         for ot in (ObjectType.CONTACT, ObjectType.COMPANY):
             after: int | None = 0
             while after is not None:
