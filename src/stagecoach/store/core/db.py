@@ -86,6 +86,19 @@ def _retryable(exc: BaseException) -> bool:
     return False
 
 
+_AFTER_COMMIT = "stagecoach.after_commit"
+
+
+def after_commit(conn: Connection, fn: Callable[[], None]) -> None:
+    """Call `fn` once the transaction on `conn` has committed (never if it rolls back): to
+    tell another thread about rows it can only see from then on."""
+    tx = conn.get_transaction()
+    held: tuple[object, list[Callable[[], None]]] | None = conn.info.get(_AFTER_COMMIT)
+    if held is None or held[0] is not tx:
+        held = conn.info[_AFTER_COMMIT] = (tx, [])
+    held[1].append(fn)
+
+
 @contextmanager
 def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connection]:
     """One unit of work: everything inside commits together or not at all."""
@@ -93,6 +106,7 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connectio
     lock = None if readonly else writer_gate.gate(engine)
     if lock is not None:
         lock.acquire()
+    committed: list[Callable[[], None]] = []
     try:
         conn = engine.connect()
         if readonly:
@@ -100,11 +114,16 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connectio
         try:
             with conn.begin():
                 yield conn
+            committed = conn.info.get(_AFTER_COMMIT, (None, []))[1]
         finally:
+            # conn.info outlives this checkout of the connection.
+            conn.info.pop(_AFTER_COMMIT, None)
             conn.close()
     finally:
         if lock is not None:
             lock.release()
+    for fn in committed:
+        fn()
 
 
 def run_in_transaction(
