@@ -140,7 +140,6 @@ async def start(request: Request) -> Response:
                              file_name=file_name, object_type=object_type, header=header,
                              preview=import_file.preview(path, PREVIEW_ROWS),
                              error=exc.message)
-    request.app.state.import_worker.start(session.user.account_id, import_id)
     return flash_redirect(request, session, f"/imports/{import_id}", "ok",
                           "Import started.")
 
