@@ -3,7 +3,7 @@
 A failed try is retried after an exponential backoff: the n-th failure waits about
 `base_ms * 2**(n-1)`, capped at `cap_ms`, with "equal jitter" (half the delay fixed, half
 random) so that many items failing together (a receiver down) do not all come back in the
-same instant, while every delay is still at least the whole previous one. After
+same instant, while each delay below the cap is still longer than the one before. After
 `max_attempts` tries the item fails for good.
 """
 

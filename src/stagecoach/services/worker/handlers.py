@@ -27,8 +27,8 @@ def kinds(engine: Engine, clock: Clock) -> dict[str, Kind]:
 
 
 def worker(engine: Engine, clock: Clock, **options: Any) -> Worker:
-    """A worker for every kind of work (options: those of `Worker`)."""
-    return Worker(engine, kinds(engine, clock), **options)
+    """A worker for every kind of work, on `clock` (options: those of `Worker`)."""
+    return Worker(engine, kinds(engine, clock), clock=clock, **options)
 
 
 def _import_kind(engine: Engine, clock: Clock) -> Kind:
