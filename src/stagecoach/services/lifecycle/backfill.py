@@ -24,7 +24,7 @@ from stagecoach.domain import settings as settings_rules
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.writes import WriteOptions
-from stagecoach.services.core import writes
+from stagecoach.services.core import configuration, writes
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.lifecycle import automation
 from stagecoach.services.worker import queue
@@ -68,6 +68,9 @@ def preview(ctx: Ctx, body: Mapping[str, Any], limit: int = PREVIEW_LIMIT) -> di
 def start(ctx: Ctx, body: Mapping[str, Any], user_id: int | None = None) -> dict[str, Any]:
     """Save the settings and create the backfill job (RUNNING, nothing applied yet) with
     its work item, which a worker runs once this transaction commits."""
+    # Like every change to the configuration: merged into the settings as they are once
+    # the lock is held, not as this unit first read them (a PATCH may have committed since).
+    configuration.lock(ctx)
     merged, plan = _plan(ctx, body)
     settings_store.save(ctx.conn, ctx.account_id, merged, ctx.now)
     ctx.reload_catalog()
