@@ -156,8 +156,12 @@ class Worker:
     # -- one item ------------------------------------------------------------------------
 
     def _claim(self) -> WorkItem | None:
+        kinds = list(self.kinds)
+        if not db.run_in_transaction(self.engine, lambda conn: work_items.any_due(
+                conn, kinds, self.clock()), readonly=True):
+            return None
         return db.run_in_transaction(self.engine, lambda conn: work_items.claim(
-            conn, list(self.kinds), self.id, self.clock(), self.lease_ms))
+            conn, kinds, self.id, self.clock(), self.lease_ms))
 
     def _claim_logged(self) -> WorkItem | None:
         try:

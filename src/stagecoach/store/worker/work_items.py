@@ -83,6 +83,13 @@ def _claimable(now: int) -> Any:
                 or_(W.leased_until.is_(None), W.leased_until <= now))
 
 
+def any_due(conn: Connection, kinds: Sequence[str], now: int) -> bool:
+    """Whether a claim would find something: a read, so that an idle worker's polls take
+    no write lock (SQLite has one)."""
+    return conn.execute(select(W.ref_id).where(_claimable(now), W.kind.in_(list(kinds)))
+                        .limit(1)).first() is not None
+
+
 def claim(conn: Connection, kinds: Sequence[str], holder: str, now: int, lease_ms: int
           ) -> WorkItem | None:
     """Lease the oldest due item of one of `kinds` (due: its time has come and nobody holds

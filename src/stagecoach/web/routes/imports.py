@@ -1,5 +1,5 @@
 """`/imports`: upload a CSV, map its columns with a preview of the first rows, start the
-import (the API's background worker applies it), follow its progress, download error rows.
+import (a worker applies it), follow its progress, download error rows.
 
 The uploaded file's path travels from the mapping step to the start as a value signed with
 the session's secret, so a page can only start an import of a file its own user uploaded.
