@@ -55,6 +55,21 @@ def worker(acct: Acct, kinds: dict[str, Kind], clock: Clock, **kw: Any) -> Worke
     return Worker(acct.sc.engine, kinds, clock=clock, lease_ms=LEASE_MS, **kw)
 
 
+def test_after_commit_calls_run_once_the_transaction_commits_and_never_on_rollback(
+        acct: Acct) -> None:
+    calls: list[str] = []
+    with db.transaction(acct.sc.engine) as conn:
+        db.after_commit(conn, lambda: calls.append("committed"))
+        assert calls == []
+    assert calls == ["committed"]
+    with pytest.raises(RuntimeError), db.transaction(acct.sc.engine) as conn:
+        db.after_commit(conn, lambda: calls.append("rolled back"))
+        raise RuntimeError("rollback")
+    with db.transaction(acct.sc.engine):
+        pass  # the same pooled connection, perhaps: nothing left over runs
+    assert calls == ["committed"]
+
+
 def test_work_enqueued_in_a_committed_transaction_runs_once_and_is_done(acct: Acct) -> None:
     kind = kind_name(acct, "once")
     ran: list[tuple[int, int]] = []

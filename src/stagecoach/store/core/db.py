@@ -91,7 +91,8 @@ _AFTER_COMMIT = "stagecoach.after_commit"
 
 def after_commit(conn: Connection, fn: Callable[[], None]) -> None:
     """Call `fn` once the transaction on `conn` has committed (never if it rolls back): to
-    tell another thread about rows it can only see from then on."""
+    tell another thread about rows it can only see from then on. Transactions run by
+    `transaction` (so `run_in_transaction` and the library's units) make the calls."""
     tx = conn.get_transaction()
     held: tuple[object, list[Callable[[], None]]] | None = conn.info.get(_AFTER_COMMIT)
     if held is None or held[0] is not tx:
@@ -112,9 +113,11 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connectio
         if readonly:
             conn = conn.execution_options(readonly=True)
         try:
-            with conn.begin():
+            with conn.begin() as tx:
                 yield conn
-            committed = conn.info.get(_AFTER_COMMIT, (None, []))[1]
+            held = conn.info.get(_AFTER_COMMIT)
+            if held is not None and held[0] is tx:
+                committed = held[1]
         finally:
             # conn.info outlives this checkout of the connection.
             conn.info.pop(_AFTER_COMMIT, None)
