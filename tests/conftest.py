@@ -67,10 +67,11 @@ def acct(sc: Stagecoach) -> Acct:
 def client(acct: Acct) -> Iterator[TestClient]:
     """The API in process, every request carrying the account's token unless it sends
     its own. The rate limiter leases permits once per block of requests; it is left out
-    so that every request is alike (statement counts, token checks)."""
+    so that every request is alike (statement counts, token checks). So is the embedded
+    worker: a test runs background work when it means to (`tests.helpers.drain`)."""
     from stagecoach.api.app import create_app
 
-    app = create_app(acct.sc)
+    app = create_app(acct.sc, worker=False)
     app.state.ratelimiter = None
     with TestClient(app) as c:
         c.headers["Authorization"] = f"Bearer {acct.token}"

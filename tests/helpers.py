@@ -140,6 +140,14 @@ def write_batch(acct: Acct, ot: ObjectType, items: Sequence[tuple[int, Mapping[s
         return records.update_many(ctx, ot, [ItemWrite(rid, props) for rid, props in items], src)
 
 
+def drain(sc: Stagecoach) -> int:
+    """Run the background work that is due to its end, in this thread, as a worker would
+    (`stagecoach worker --once`); how many work items ran."""
+    from stagecoach.services.worker import handlers
+
+    return handlers.worker(sc.engine, sc.clock).run_until_idle()
+
+
 def bearer(acct: Acct) -> dict[str, str]:
     """The Authorization header of the account's token."""
     return {"Authorization": f"Bearer {acct.token}"}

@@ -7,7 +7,7 @@ import time
 from fastapi.testclient import TestClient
 
 from stagecoach.api.app import create_app
-from tests.helpers import UI, Acct, C, D
+from tests.helpers import UI, Acct, C, D, drain
 
 
 def test_demote_route_moves_backward_with_reason(acct: Acct, client: TestClient) -> None:
@@ -73,6 +73,7 @@ def test_preview_and_apply_routes_run_a_job(acct: Acct, client: TestClient) -> N
     assert r.status_code == 202, r.text
     job = r.json()
     assert set(job) >= {"id", "state", "processed", "total"} and job["total"] == 3
+    drain(acct.sc)
     for _ in range(200):
         job = client.get(f"/lifecycle/v1/jobs/{job['id']}").json()
         if job["state"] != "RUNNING":

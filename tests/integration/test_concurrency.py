@@ -115,3 +115,51 @@ def test_concurrent_creates_into_one_company_count_every_contact(acct: Acct) -> 
     # the number of contacts it has (a count read before another writer's commit would
     # lose that writer's contact).
     assert acct.values(CO, co)["num_associated_contacts"] == 45
+
+
+def _apply_over_a_stale_read(url: str, account_id: int, loaded: Any, patched: Any,
+                             errors: Any) -> None:
+    """Starts a unit (reading the account's settings), lets a settings PATCH commit in
+    between where the database allows it, then applies other settings."""
+    from stagecoach.services.lifecycle import backfill
+    from stagecoach.store.core.db import is_postgres
+
+    sc = Stagecoach(url, upgrade=False)
+    try:
+        with sc.unit(account_id) as ctx:
+            loaded.set()
+            # SQLite admits one writer: the PATCH waits for this unit, so nothing comes.
+            patched.wait(30 if is_postgres(ctx.conn) else 0.5)
+            backfill.start(ctx, {"createDefault": {"enabled": True, "stage": "lead"}})
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        errors.put(repr(exc))
+    finally:
+        sc.close()
+
+
+def _patch_settings(url: str, account_id: int, loaded: Any, patched: Any, errors: Any
+                    ) -> None:
+    from stagecoach.services.lifecycle import settings
+
+    sc = Stagecoach(url, upgrade=False)
+    try:
+        assert loaded.wait(60)
+        with sc.unit(account_id) as ctx:
+            settings.patch(ctx, {"apiBackwardWrites": "reject"})
+        patched.set()
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        errors.put(repr(exc))
+    finally:
+        sc.close()
+
+
+def test_a_settings_patch_racing_an_apply_to_existing_records_is_kept(acct: Acct) -> None:
+    ctx = mp.get_context("spawn")
+    loaded, patched = ctx.Event(), ctx.Event()
+    url = str(acct.sc.engine.url.render_as_string(hide_password=False))
+    _run_all([(_apply_over_a_stale_read, (url, acct.id, loaded, patched)),
+              (_patch_settings, (url, acct.id, loaded, patched))])
+    # Both changes stand, whichever committed first.
+    final = acct.settings()
+    assert final["apiBackwardWrites"] == "reject"
+    assert final["createDefault"] == {"enabled": True, "stage": "lead"}

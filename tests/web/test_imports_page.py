@@ -13,7 +13,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
 from stagecoach.services.importing import imports
 from stagecoach.store.records import records
-from tests.helpers import Acct
+from tests.helpers import Acct, drain
 from tests.web.client import PASSWORD, client, csrf_of, sign_in
 
 C = ObjectType.CONTACT
@@ -73,7 +73,7 @@ def test_an_import_runs_and_its_error_rows_download_as_csv(sc: Stagecoach) -> No
     r = c.post("/imports", data=_multi(data))
     assert r.status_code == 303, r.text[-3000:]
     location = str(r.headers["location"])
-    c.app.state.import_worker.wait(60)  # type: ignore[attr-defined]
+    drain(sc)
     shown = c.get(location).text
     assert 'data-testid="import-state">DONE<' in shown
     assert 'data-testid="import-created">2<' in shown

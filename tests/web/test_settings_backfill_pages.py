@@ -14,7 +14,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
 from stagecoach.services.auth import accounts
 from stagecoach.store.core import db
-from tests.helpers import Acct
+from tests.helpers import Acct, drain
 from tests.web.client import PASSWORD, client, sign_in
 
 C = ObjectType.CONTACT
@@ -81,6 +81,7 @@ def test_saving_shows_the_preview_and_apply_moves_the_records_through_a_job(
     r = c.post(f"{URL}/apply", data={"csrf_token": token,
                                      "apply_body": html.unescape(body.group(1))})
     assert r.status_code == 303 and "/jobs/" in r.headers["location"]
+    drain(sc)
     done = _wait_done(c, r.headers["location"])
     assert 'data-state="DONE"' in done and "2 of 2 records processed" in done
     assert [acct.stage(C, i) for i in ids] == ["lead", "lead"]

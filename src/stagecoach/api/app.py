@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stagecoach import __version__, web
-from stagecoach.api import errors, openapi_responses, safety
+from stagecoach.api import background, errors, openapi_responses, safety
 from stagecoach.api.routes import (
     associations,
     events,
@@ -25,9 +25,13 @@ from stagecoach.api.routes import stages as stage_routes
 from stagecoach.library import Stagecoach
 
 
-def create_app(sc: Stagecoach) -> FastAPI:
+def create_app(sc: Stagecoach, *, worker: bool | None = None) -> FastAPI:
+    """The app; it runs a worker for background work while it serves unless `worker` is
+    False (default: on, unless STAGECOACH_WORKER=off)."""
     app = FastAPI(title="Stagecoach", version=__version__, openapi_url="/openapi.json",
-                  docs_url="/docs", redoc_url=None)
+                  docs_url="/docs", redoc_url=None,
+                  lifespan=background.lifespan(background.enabled() if worker is None
+                                               else worker))
     app.state.sc = sc
     errors.install(app)
     app.include_router(health.router)
@@ -44,7 +48,7 @@ def create_app(sc: Stagecoach) -> FastAPI:
     web.install(app)
     app.include_router(forms.router)
     app.include_router(events.router)
-    imports.install(app)
+    app.include_router(imports.router)
     app.include_router(lifecycle_routes.router)
     openapi_responses.install(app)
     return app

@@ -16,7 +16,16 @@ DATABASE_HELP = ("Database URL: sqlite:///path.db (default sqlite:///stagecoach.
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from stagecoach.cli import demo, imports, jobs, report, serve, setup, verify  # noqa: F401
+    from stagecoach.cli import (  # noqa: F401
+        demo,
+        imports,
+        jobs,
+        report,
+        serve,
+        setup,
+        verify,
+        worker,
+    )
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """`stagecoach import FILE --object contacts`: an import from the command line, with a
-progress bar. Running the same command again after an interruption resumes the import
-after its last committed chunk."""
+progress bar. The import is queued like any other, and this process holds its work item
+while it runs it: if the process is stopped, a worker (a server's, or `stagecoach worker`)
+resumes the import after its last committed chunk, and so does running the same command
+again."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
 from stagecoach.services.core import uow
 from stagecoach.services.importing import imports
+from stagecoach.services.worker import foreground
 from stagecoach.store.auth import accounts
 from stagecoach.store.importing import imports as store
 from stagecoach.store.importing.imports import ImportRow, State
@@ -87,7 +90,10 @@ def import_command(
         except DomainError as exc:
             console.print(f"[red]Cannot import {path.name}:[/] {exc.message}")
             raise typer.Exit(1) from None
-    final = _run_with_progress(sc, acct, int(import_id), chunk_rows)
+    # Held while it runs here: the workers leave it alone, and finish it if this is killed.
+    with foreground.hold(sc.engine, acct, imports.KIND, int(import_id), sc.clock) as held:
+        final = _run_with_progress(sc, acct, int(import_id), chunk_rows)
+        held.finish(final.state.value not in store.UNFINISHED)
     _report(sc, final, path)
     if final.state is not State.DONE:
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 import uvicorn.config
 
+from stagecoach.api import background
 from stagecoach.cli import DATABASE_HELP, app
 from stagecoach.store import migrate
 from stagecoach.store.core import db
@@ -21,11 +22,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes sharing the database.")] = 1,
+    worker: Annotated[bool, typer.Option(
+        "--worker/--no-worker",
+        help="Run background work (imports, settings jobs) in each server process; with "
+             "--no-worker, run `stagecoach worker` processes instead.")] = True,
 ) -> None:
     """Serve HTTP (loopback unless told otherwise); migrations are applied first."""
     url = db.normalize_url(database_url)
     migrate.upgrade(db.make_engine(url))
     os.environ["STAGECOACH_DATABASE_URL"] = url
+    # Read by each server process's app (api/background.py).
+    os.environ[background.ENV] = "on" if worker else "off"
     uvicorn.run("stagecoach.api.asgi:app_factory", factory=True, host=host, port=port,
                 workers=workers, log_level="info", access_log=False,
                 log_config=_log_config())

@@ -635,6 +635,49 @@ import_errors = Table(
                          ondelete="CASCADE"),
 )
 
+# The work queue of background work (automation spec rules 79-80; store/worker/work_items.py
+# says why it is a table of its own). An item is the work to do on one row of another
+# table (an import, a job, later a webhook delivery or a workflow timer): `kind` names the
+# table, `ref_id` the row, so enqueueing the same work twice is one item. PENDING items are
+# due at `scheduled_for`; a worker running one holds a lease (`leased_by` until
+# `leased_until`) that it renews, so the item of a worker that died is due again when its
+# lease runs out.
+work_items = Table(
+    "work_items",
+    metadata,
+    _account(),
+    Column("kind", String(40), nullable=False),
+    Column("ref_id", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("scheduled_for", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("leased_by", String(120)),
+    Column("leased_until", BigInteger),
+    Column("last_error", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    PrimaryKeyConstraint("account_id", "kind", "ref_id"),
+    # Workers claim across accounts, oldest due first.
+    Index("ix_work_items_due", "state", "scheduled_for"),
+    _to_account(),
+)
+
+# The last heartbeat of each worker process, for /health. Workers serve every account, so
+# their rows sit under account_id 0, the installation, which no account has (accounts
+# begin at 100001): the key still begins with account_id, and on a distributed database
+# this small table lives whole on one node.
+INSTALLATION = 0
+worker_heartbeats = Table(
+    "worker_heartbeats",
+    metadata,
+    _account(),
+    Column("worker_id", String(120), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("beat_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "worker_id"),
+)
+
 # PostgreSQL sequences behind store/core/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",

@@ -1,5 +1,6 @@
 """HubSpot's imports API: POST /crm/v3/imports (multipart), GET state and errors, cancel.
-The rows are applied by a background worker thread; the request returns at once."""
+Starting an import enqueues it; a worker (services/worker/) applies the rows, and the
+request returns at once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -21,25 +22,12 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal, ms_to_iso
 from stagecoach.library import Stagecoach
 from stagecoach.services.importing import imports
-from stagecoach.services.importing.import_worker import ImportWorker
 from stagecoach.store.importing import files
 from stagecoach.store.importing import imports as store
 
 router = APIRouter()
 SCOPE = "crm.import"
 MAX_ERRORS_PAGE = 500
-
-
-def install(app: FastAPI) -> None:
-    """Mount the routes and the worker; unfinished imports resume when the server starts."""
-    sc: Stagecoach = app.state.sc
-    app.state.import_worker = ImportWorker(sc.engine, sc.clock)
-    app.include_router(router)
-    app.router.on_startup.append(app.state.import_worker.resume_all)
-
-
-def _worker(request: Request) -> ImportWorker:
-    return request.app.state.import_worker  # type: ignore[no-any-return]
 
 
 def _bad(message: str) -> ApiError:
@@ -133,7 +121,6 @@ async def start_import(request: Request) -> dict[str, Any]:
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise
-    _worker(request).start(p.account_id, import_id)
     found = await run_in_threadpool(unit.run, request, p.account_id,
                                     lambda ctx: imports.get(ctx, import_id), readonly=True)
     return imports.to_wire(found, ms_to_iso)

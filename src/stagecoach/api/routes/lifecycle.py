@@ -3,11 +3,9 @@ settings preview/apply and jobs."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from stagecoach.api import auth
@@ -18,29 +16,14 @@ from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
 from stagecoach.domain.values import is_decimal
-from stagecoach.library import Stagecoach
 from stagecoach.services.auth.accounts import Principal
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.lifecycle import backfill, demotion, explain, timeline
 from stagecoach.services.records import records
 from stagecoach.store.records import records as record_store
 
-
-@asynccontextmanager
-async def _resume_jobs(app: FastAPI) -> AsyncIterator[None]:
-    """A backfill left RUNNING by a stopped server continues when a server starts."""
-    sc: Stagecoach = app.state.sc
-    for account_id, job_id in backfill.unfinished(sc.engine):
-        backfill.run_in_background(_runner(sc), account_id, job_id)
-    yield
-
-
-router = APIRouter(prefix="/lifecycle/v1", tags=["lifecycle"], lifespan=_resume_jobs)
+router = APIRouter(prefix="/lifecycle/v1", tags=["lifecycle"])
 MAX_PREVIEW_LIMIT = 1000
-
-
-def _runner(sc: Stagecoach) -> backfill.Runner:
-    return lambda account_id, fn: bool(sc.run(account_id, fn))
 
 
 def _record(object_type: str, record_id: str) -> tuple[ObjectType, int]:
@@ -140,11 +123,11 @@ def preview(request: Request, body: Any = Body(...), limit: int = 100) -> dict[s
 
 @router.post("/settings/apply", status_code=202)
 def apply(request: Request, body: Any = Body(...)) -> JSONResponse:
-    """Save the settings and backfill existing records as a job (202 + the job)."""
+    """Save the settings and backfill existing records as a job (202 + the job), which a
+    worker runs."""
     p = auth.require(request, "lifecycle.settings")
     data = _object(body)
     job = run(request, p.account_id, lambda ctx: backfill.start(ctx, data, p.user_id))
-    backfill.run_in_background(_runner(request.app.state.sc), p.account_id, int(job["id"]))
     return JSONResponse(job, status_code=202)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from stagecoach.domain.catalog import Catalog
 from stagecoach.store.catalog.catalog import current_catalog, load_catalog
-from stagecoach.store.core import ids
+from stagecoach.store.core import db, ids
 
 # Forward-only writes are monotonic, so lifecycle cascades are a few steps deep; a deeper
 # one is a loop (from wave 2's workflows, or a bug) and is stopped there (rule 71).
@@ -52,7 +52,6 @@ class Ctx:
     reactions: int = 0
     cascade_limit: int = CASCADE_LIMIT
     _settling: list[Step] = field(default_factory=list)
-    _after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def load(cls, conn: Connection, account_id: int, now: int,
@@ -90,11 +89,7 @@ class Ctx:
     def after_commit(self, fn: Callable[[], None]) -> None:
         """Run `fn` once the unit has committed (never if it rolls back): waking a worker
         for work this unit queued, for instance."""
-        self._after_commit.append(fn)
-
-    def committed(self) -> None:
-        for fn in self._after_commit:
-            fn()
+        db.after_commit(self.conn, fn)
 
     def at_least(self, ms: int) -> None:
         """Move this unit's clock up to `ms`. A unit that waited for another writer's lock

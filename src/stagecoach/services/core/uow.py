@@ -6,7 +6,7 @@ SQLite's lock, or a unique value a concurrent unit committed first (`IntegrityEr
 `Conflicted` raised by the use case itself) is run again from the start on a fresh
 transaction, so nothing is half-applied and the second run sees what the other wrote.
 Before commit, the unit-level hooks run once (services/hooks.py); after commit, whatever
-the use case asked for with `ctx.after_commit`.
+the use case asked for with `ctx.after_commit` (store/core/db.after_commit).
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ def unit(engine: Engine, account_id: int, now: int, *, readonly: bool = False
         ctx = load(conn, account_id, now)
         yield ctx
         finish(ctx)
-    ctx.committed()
 
 
 def run(engine: Engine, account_id: int, fn: Callable[[Ctx], T],
@@ -65,17 +64,15 @@ def run(engine: Engine, account_id: int, fn: Callable[[Ctx], T],
     """Run `fn` as one unit on `account_id`, again from scratch while it fails in a way a
     second run can resolve (module docstring). `now`: the unit's time, or a clock read at
     each attempt. `prepare` runs first in the transaction (confirming the caller's token)."""
-    def attempt(conn: Connection) -> tuple[T, Ctx]:
+    def attempt(conn: Connection) -> T:
         if prepare is not None:
             prepare(conn)
         ctx = load(conn, account_id, now() if callable(now) else now)
         result = fn(ctx)
         finish(ctx)
-        return result, ctx
+        return result
 
-    result, ctx = run_conn(engine, attempt, readonly=readonly)
-    ctx.committed()
-    return result
+    return run_conn(engine, attempt, readonly=readonly)
 
 
 def run_conn(engine: Engine, fn: Callable[[Connection], T], *, readonly: bool = False,

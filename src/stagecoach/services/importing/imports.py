@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from stagecoach.domain import imports as rules
 from stagecoach.domain.errors import DomainError, NotFound
@@ -28,11 +28,13 @@ from stagecoach.services.core import uow
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.importing import import_file, import_rows
 from stagecoach.services.importing.import_file import FileCheck, ImportFileError
+from stagecoach.services.worker import queue
 from stagecoach.store.importing import imports as store
 from stagecoach.store.importing.imports import ImportRow, State
 
 log = logging.getLogger("stagecoach.imports")
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
+KIND = "import"  # its work items' kind (services/worker/handlers.py)
 CHUNK_ROWS = 5000
 FIRST_CHUNK = 100
 
@@ -41,17 +43,25 @@ def start(ctx: Ctx, *, name: str, object_type: ObjectType, file_path: Path, file
           specs: Sequence[ColumnSpec] | None, default_stage: str | None,
           created_by: int | None = None, migration: bool = False) -> int:
     """Record an import after checking its header and mapping (errors are raised now, so a
-    caller hears about a bad mapping at once); its rows are applied by `run`. An import
-    flagged as a `migration` may set the "became a" dates (rule 17)."""
+    caller hears about a bad mapping at once), with its work item: a worker applies its
+    rows with `run` once this transaction commits. An import flagged as a `migration` may
+    set the "became a" dates (rule 17)."""
     header = import_file.header(file_path)
     mapping = rules.build_mapping(ctx.catalog, object_type, header, specs, default_stage)
-    return store.create(
+    import_id = store.create(
         ctx.conn, ctx.account_id, name=name[:200] or file_name[:200], object_type=object_type,
         file_path=str(file_path), file_name=file_name[:255],
         file_size=file_path.stat().st_size, mapping=rules.mapping_to_json(mapping),
         options={"header": header[:rules.MAX_COLUMNS], **({"migration": True} if migration
                                                           else {})},
         created_by=created_by, now=ctx.now)
+    queue.enqueue(ctx.conn, ctx.account_id, KIND, import_id, ctx.now)
+    return import_id
+
+
+def fail(conn: Connection, account_id: int, import_id: int, reason: str, now: int) -> bool:
+    """Stop an unfinished import as FAILED with `reason` (its committed chunks stay)."""
+    return store.finish(conn, account_id, import_id, State.FAILED, now, reason[:2000])
 
 
 def cancel(ctx: Ctx, import_id: int) -> ImportRow:

@@ -7,24 +7,26 @@ stages the next id range of moves set-based, applies them forward-only (source
 LIFECYCLE_AUTOMATION, sourceId `apply_to_existing`, cause: the job), lets automation settle,
 and advances the job's cursor and counters in the same commit. A crash therefore loses at
 most the chunk in flight, and a job left RUNNING resumes from its cursor without counting
-or applying anything twice (`resume_all` runs at server start).
+or applying anything twice. Starting a job enqueues its work item in the same transaction
+(services/worker/), so a worker runs it, and runs it again after a crash.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from sqlalchemy import Connection
 
 from stagecoach.domain import backfill as rules
 from stagecoach.domain import settings as settings_rules
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.writes import WriteOptions
-from stagecoach.services.core import writes
+from stagecoach.services.core import configuration, writes
 from stagecoach.services.core.context import Ctx
-from stagecoach.store.core import db
+from stagecoach.services.worker import queue
 from stagecoach.store.lifecycle import backfill as store
 from stagecoach.store.lifecycle import settings as settings_store
 from stagecoach.store.lifecycle import stage_moves
@@ -63,7 +65,11 @@ def preview(ctx: Ctx, body: Mapping[str, Any], limit: int = PREVIEW_LIMIT) -> di
 
 
 def start(ctx: Ctx, body: Mapping[str, Any], user_id: int | None = None) -> dict[str, Any]:
-    """Save the settings and create the backfill job (RUNNING, nothing applied yet)."""
+    """Save the settings and create the backfill job (RUNNING, nothing applied yet) with
+    its work item, which a worker runs once this transaction commits."""
+    # Like every change to the configuration: merged into the settings as they are once
+    # the lock is held, not as this unit first read them (a PATCH may have committed since).
+    configuration.lock(ctx)
     merged, plan = _plan(ctx, body)
     settings_store.save(ctx.conn, ctx.account_id, merged, ctx.now)
     ctx.reload_catalog()
@@ -71,6 +77,7 @@ def start(ctx: Ctx, body: Mapping[str, Any], user_id: int | None = None) -> dict
     job_id = jobs.create(ctx.conn, ctx.account_id, KIND,
                          {"keys": sorted(body), "settings": merged.to_json()}, total,
                          user_id, ctx.now)
+    queue.enqueue(ctx.conn, ctx.account_id, KIND, job_id, ctx.now)
     return get(ctx, job_id)
 
 
@@ -147,50 +154,29 @@ def _close_date_step(ctx: Ctx, job_id: int, plan: rules.Plan, ot: ObjectType, af
 Runner = Callable[[int, Callable[[Ctx], bool]], bool]
 
 
-def run(run_unit: Runner, account_id: int, job_id: int) -> None:
+def run_chunks(run_unit: Runner, account_id: int, job_id: int) -> None:
     """Run a job to its end, one transaction per chunk (`run_unit(account_id, fn)` runs fn
-    in a fresh unit of work). A failure marks the job FAILED with its message."""
+    in a fresh unit of work); a failure is raised, the job left RUNNING at its cursor."""
+    while run_unit(account_id, lambda ctx: run_chunk(ctx, job_id)):
+        pass
+
+
+def run(run_unit: Runner, account_id: int, job_id: int) -> None:
+    """Run a job to its end; a failure marks the job FAILED with its message."""
     try:
-        while run_unit(account_id, lambda ctx: run_chunk(ctx, job_id)):
-            pass
+        run_chunks(run_unit, account_id, job_id)
     except Exception as exc:  # noqa: BLE001 - recorded on the job, which must not stay RUNNING
         log.exception("job %s of account %s failed", job_id, account_id)
-        message = f"{type(exc).__name__}: {exc}"[:2000]
-
-        def fail(ctx: Ctx) -> bool:
-            row = jobs.get(ctx.conn, ctx.account_id, job_id, lock=True)
-            if row is not None and row.state == jobs.RUNNING:
-                jobs.progress(ctx.conn, ctx.account_id, job_id, processed=int(row.processed),
-                              result=dict(row.result or {}), now=ctx.now, state=jobs.FAILED,
-                              error=message)
-            return False
-
-        run_unit(account_id, fail)
+        message = f"{type(exc).__name__}: {exc}"
+        run_unit(account_id, lambda ctx: fail(ctx.conn, account_id, job_id, message, ctx.now))
 
 
-_active: set[tuple[int, int]] = set()
-_active_lock = threading.Lock()
-
-
-def run_in_background(run_unit: Runner, account_id: int, job_id: int) -> None:
-    """Run a job on a daemon thread of this process (at most one thread per job here;
-    several processes may run the same job safely, each chunk locks the job row)."""
-    key = (account_id, job_id)
-    with _active_lock:
-        if key in _active:
-            return
-        _active.add(key)
-
-    def target() -> None:
-        try:
-            run(run_unit, account_id, job_id)
-        finally:
-            with _active_lock:
-                _active.discard(key)
-
-    threading.Thread(target=target, name=f"job-{account_id}-{job_id}", daemon=True).start()
-
-
-def unfinished(engine: Any) -> list[tuple[int, int]]:
-    with db.transaction(engine, readonly=True) as conn:
-        return jobs.unfinished(conn, KIND)
+def fail(conn: Connection, account_id: int, job_id: int, message: str, now: int) -> bool:
+    """Mark a job that is still RUNNING as FAILED with `message`."""
+    row = jobs.get(conn, account_id, job_id, lock=True)
+    if row is None or row.state != jobs.RUNNING:
+        return False
+    jobs.progress(conn, account_id, job_id, processed=int(row.processed),
+                  result=dict(row.result or {}), now=now, state=jobs.FAILED,
+                  error=message[:2000])
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,20 @@ def retryable(exc: BaseException) -> bool:
     return False
 
 
+_AFTER_COMMIT = "stagecoach.after_commit"
+
+
+def after_commit(conn: Connection, fn: Callable[[], None]) -> None:
+    """Call `fn` once the transaction on `conn` has committed (never if it rolls back): to
+    tell another thread about rows it can only see from then on. Transactions run by
+    `transaction` (so every unit of work, services/core/uow.py) make the calls."""
+    tx = conn.get_transaction()
+    held: tuple[object, list[Callable[[], None]]] | None = conn.info.get(_AFTER_COMMIT)
+    if held is None or held[0] is not tx:
+        held = conn.info[_AFTER_COMMIT] = (tx, [])
+    held[1].append(fn)
+
+
 @contextmanager
 def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connection]:
     """One unit of work: everything inside commits together or not at all."""
@@ -90,18 +104,26 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Connectio
     lock = None if readonly else writer_gate.gate(engine)
     if lock is not None:
         lock.acquire()
+    committed: list[Callable[[], None]] = []
     try:
         conn = engine.connect()
         if readonly:
             conn = conn.execution_options(readonly=True)
         try:
-            with conn.begin():
+            with conn.begin() as tx:
                 yield conn
+            held = conn.info.get(_AFTER_COMMIT)
+            if held is not None and held[0] is tx:
+                committed = held[1]
         finally:
+            # conn.info outlives this checkout of the connection.
+            conn.info.pop(_AFTER_COMMIT, None)
             conn.close()
     finally:
         if lock is not None:
             lock.release()
+    for fn in committed:
+        fn()
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """`/imports`: upload a CSV, map its columns with a preview of the first rows, start the
-import (the API's background worker applies it), follow its progress, download error rows.
+import (a worker applies it), follow its progress, download error rows.
 
 The uploaded file's path travels from the mapping step to the start as a value signed with
 the session's secret, so a page can only start an import of a file its own user uploaded.
@@ -140,7 +140,6 @@ async def start(request: Request) -> Response:
                              file_name=file_name, object_type=object_type, header=header,
                              preview=import_file.preview(path, PREVIEW_ROWS),
                              error=exc.message)
-    request.app.state.import_worker.start(session.user.account_id, import_id)
     return flash_redirect(request, session, f"/imports/{import_id}", "ok",
                           "Import started.")
 

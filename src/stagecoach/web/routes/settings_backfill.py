@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from stagecoach.domain.errors import DomainError
-from stagecoach.library import Stagecoach
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.lifecycle import backfill, settings
 from stagecoach.web import pages
@@ -101,9 +100,6 @@ async def apply(request: Request) -> Response:
         job = run(request, session, lambda ctx: backfill.start(ctx, body, user_id))
     except DomainError as exc:
         return flash_redirect(request, session, URL, "error", exc.message)
-    sc: Stagecoach = request.app.state.sc
-    backfill.run_in_background(lambda account_id, fn: bool(sc.run(account_id, fn)),
-                               session.user.account_id, int(job["id"]))
     return redirect(f"{URL}/jobs/{job['id']}")
 
 
