@@ -579,7 +579,10 @@ form_submissions = Table(
     Column("page_name", Text),
     Column("values", Json, nullable=False),
     Column("contact_id", BigInteger),
+    # The step that stored it: the change feed finds a unit's submissions by its ops.
+    Column("op_id", BigInteger),
     PrimaryKeyConstraint("account_id", "form_id", "id"),
+    Index("ix_form_submissions_op", "account_id", "op_id"),
     ForeignKeyConstraint(["account_id", "form_id"], ["forms.account_id", "forms.id"],
                          ondelete="CASCADE"),
 )
@@ -678,8 +681,107 @@ worker_heartbeats = Table(
     PrimaryKeyConstraint("account_id", "worker_id"),
 )
 
+# The change feed (automation spec rules 49-53): every committed change as events, in the
+# transaction that made it. `seq` is per account and grows in commit order: a unit takes
+# its block of numbers from `event_counters` as the last thing before it commits, and the
+# row lock it takes there is held to the commit, so a later block is never visible before
+# an earlier one (store/feed/events.py). `ref_id` is the row the event was made from (a
+# history version, an association change, a list, a form submission).
+events = Table(
+    "events",
+    metadata,
+    _account(),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("object_id", BigInteger, nullable=False),
+    Column("occurred_at", BigInteger, nullable=False),
+    Column("op_id", BigInteger, nullable=False),
+    Column("property", String(100)),
+    Column("value", Text),
+    Column("old_value", Text),
+    Column("source_type", String(40)),
+    Column("source_id", String(200)),
+    Column("cause_kind", String(20)),
+    Column("cause_id", BigInteger),
+    Column("ref_id", BigInteger),
+    Column("detail", Json),
+    PrimaryKeyConstraint("account_id", "seq"),
+    # Retention drops the oldest events by time.
+    Index("ix_events_occurred", "account_id", "occurred_at"),
+    _to_account(),
+)
+
+event_counters = Table(
+    "event_counters",
+    metadata,
+    _account(),
+    Column("last_seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id"),
+    _to_account(),
+)
+
+# Lists (rules 54-59). DYNAMIC lists hold exactly the records their filters match, kept in
+# the transaction of every change (services/lists/maintain.py); MANUAL and SNAPSHOT lists
+# hold what was put in them. A deleted list is archived, so it can be restored.
+lists = Table(
+    "lists",
+    metadata,
+    _account(),
+    Column("id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("processing_type", String(20), nullable=False),
+    Column("filter_branch", Json),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("filters_updated_at", BigInteger),
+    Column("archived_at", BigInteger),
+    PrimaryKeyConstraint("account_id", "id"),
+    Index("ux_lists_name", "account_id", "object_type", "name", unique=True,
+          sqlite_where=text("archived = 0"), postgresql_where=text("NOT archived")),
+    _to_account(),
+)
+
+list_memberships = Table(
+    "list_memberships",
+    metadata,
+    _account(),
+    Column("list_id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("added_at", BigInteger, nullable=False),  # membershipTimestamp
+    Column("first_added_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "list_id", "record_id"),
+    Index("ix_list_memberships_record", "account_id", "object_type", "record_id", "list_id"),
+    Index("ix_list_memberships_joined", "account_id", "list_id", "added_at", "record_id"),
+    ForeignKeyConstraint(["account_id", "list_id"], ["lists.account_id", "lists.id"],
+                         ondelete="CASCADE"),
+)
+
+# Every join and leave, by the op that caused it: the change feed's list events, a list's
+# "first added" times after a record left and came back, and membership as of a past time.
+list_membership_log = Table(
+    "list_membership_log",
+    metadata,
+    _account(),
+    Column("op_id", BigInteger, nullable=False),
+    Column("list_id", BigInteger, nullable=False),
+    Column("object_type", SmallInteger, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("joined", Boolean, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("source_type", String(40), nullable=False),
+    Column("source_id", String(200)),
+    PrimaryKeyConstraint("account_id", "op_id", "list_id", "record_id"),
+    Index("ix_list_membership_log_list", "account_id", "list_id", "record_id", "at"),
+)
+
 # PostgreSQL sequences behind store/core/ids.py (SQLite uses id_counters).
 SEQUENCE_KINDS = (
     "record", "history", "association_history", "blocked", "op", "job", "token", "user",
     "stage", "pipeline", "stage_order", "saved_view", "form_submission", "import",
+    "list",
 )

@@ -23,6 +23,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "crm.schemas.companies.read", "crm.schemas.companies.write",
     "crm.schemas.deals.read", "crm.schemas.deals.write",
     "lifecycle.settings", "lifecycle.demote", "lifecycle.migrate", "crm.import", "forms",
+    "crm.lists.read", "crm.lists.write", "events.read",
 )
 ROLES = ("admin", "member")
 # What a web user's role withholds. Demotion (rule 7) needs its own permission: web users have

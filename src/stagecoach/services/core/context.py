@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from stagecoach.domain.catalog import Catalog
+from stagecoach.domain.objects import ObjectType
 from stagecoach.store.catalog.catalog import current_catalog, load_catalog
 from stagecoach.store.core import db, ids
 
@@ -34,6 +35,9 @@ class Step:
     # The properties the step wrote history for when its writer knows them and wrote no
     # association; None: anything may have changed.
     changed: set[str] | None = None
+    # The records this step created, by type: a record created with no property set has no
+    # history, yet it is a change (the feed's creation event, a list it matches).
+    created: dict[ObjectType, list[int]] = field(default_factory=dict)
 
 
 StepHook = Callable[["Ctx", Step], None]
@@ -47,6 +51,8 @@ class Ctx:
     now: int
     step_hooks: Sequence[StepHook] = ()
     ops: list[int] = field(default_factory=list)
+    # The steps this unit has finished, in order: what the before-commit hooks read.
+    steps: list[Step] = field(default_factory=list)
     # Automation reactions run so far in this unit (services/lifecycle/automation.py): a
     # use case that knows what it wrote knows it is still so when none ran since.
     reactions: int = 0
@@ -70,6 +76,7 @@ class Ctx:
         self.ops.append(op)
         step = Step(op, [op], changed)
         yield step
+        self.steps.append(step)
         self._settling.append(step)
         try:
             for hook in self.step_hooks:

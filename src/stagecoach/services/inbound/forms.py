@@ -79,9 +79,13 @@ def submit(ctx: Ctx, form_id: str, fields: Sequence[tuple[str, str]],
                                  source)
     if form.company_stage:
         _stage_company(ctx, done.contact_id, form.company_stage, source)
-    sid = store.insert_submission(
-        ctx.conn, ctx.account_id, form.id, submitted_at or ctx.now, context.get("pageUri"),
-        context.get("pageName"), dict(fields), done.contact_id)
+    # A step of its own, writing no property: the submission is an event (rule 49) that
+    # consumers of the step (workflow triggers) react to.
+    with ctx.step(changed=set()) as step:
+        sid = store.insert_submission(
+            ctx.conn, ctx.account_id, form.id, submitted_at or ctx.now,
+            context.get("pageUri"), context.get("pageName"), dict(fields), done.contact_id,
+            step.op)
     return SubmitResult(sid, done.contact_id, done.created)
 
 

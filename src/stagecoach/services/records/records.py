@@ -97,6 +97,7 @@ def _insert(
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)
     ]
     records.insert(ctx.conn, ctx.account_id, object_type, inserted)
+    step.created.setdefault(object_type, []).extend(new_ids)
     history.append(ctx.conn, ctx.account_id, [
         version
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)

@@ -79,12 +79,13 @@ def forms_referring_to_stage(conn: Connection, account_id: int, value: str) -> l
 
 def insert_submission(
     conn: Connection, account_id: int, form_id: str, submitted_at: int, page_uri: str | None,
-    page_name: str | None, values: Mapping[str, str], contact_id: int | None,
+    page_name: str | None, values: Mapping[str, str], contact_id: int | None, op_id: int,
 ) -> int:
     sid = ids.take_one(conn, account_id, "form_submission")
     conn.execute(insert(form_submissions).values(
         account_id=account_id, form_id=form_id, id=sid, submitted_at=submitted_at,
-        page_uri=page_uri, page_name=page_name, values=dict(values), contact_id=contact_id))
+        page_uri=page_uri, page_name=page_name, values=dict(values), contact_id=contact_id,
+        op_id=op_id))
     return sid
 
 
