@@ -8,6 +8,7 @@ from stagecoach import __version__, web
 from stagecoach.api import background, errors, openapi_responses, safety
 from stagecoach.api.routes import (
     associations,
+    change_feed,
     events,
     forms,
     health,
@@ -48,6 +49,7 @@ def create_app(sc: Stagecoach, *, worker: bool | None = None) -> FastAPI:
     web.install(app)
     app.include_router(forms.router)
     app.include_router(events.router)
+    app.include_router(change_feed.router)
     app.include_router(imports.router)
     app.include_router(lifecycle_routes.router)
     openapi_responses.install(app)

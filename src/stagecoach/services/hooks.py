@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stagecoach.services.core.context import StepHook, UnitHook
+from stagecoach.services.feed import record as feed
 from stagecoach.services.lifecycle import automation
 
 STEP_HOOKS: Sequence[StepHook] = (automation.settle_step,)
-BEFORE_COMMIT: Sequence[UnitHook] = ()
+BEFORE_COMMIT: Sequence[UnitHook] = (feed.record_unit,)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.sources import Source
 from stagecoach.store.catalog.catalog import current_catalog, load_catalog
 from stagecoach.store.core import db, ids
 
@@ -38,6 +39,10 @@ class Step:
     # The records this step created, by type: a record created with no property set has no
     # history, yet it is a change (the feed's creation event, a list it matches).
     created: dict[ObjectType, list[int]] = field(default_factory=dict)
+    # The unit's time when the step began, and who created its records (the feed's
+    # creation events).
+    at: int = 0
+    source: Source | None = None
 
 
 StepHook = Callable[["Ctx", Step], None]
@@ -74,7 +79,7 @@ class Ctx:
         the whole unit back, so there is nothing to react to)."""
         op = ids.take_one(self.conn, self.account_id, "op")
         self.ops.append(op)
-        step = Step(op, [op], changed)
+        step = Step(op, [op], changed, at=self.now)
         yield step
         self.steps.append(step)
         self._settling.append(step)

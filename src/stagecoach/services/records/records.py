@@ -98,6 +98,7 @@ def _insert(
     ]
     records.insert(ctx.conn, ctx.account_id, object_type, inserted)
     step.created.setdefault(object_type, []).extend(new_ids)
+    step.source = source
     history.append(ctx.conn, ctx.account_id, [
         version
         for rid, (_, _, plan), stage in zip(new_ids, planned, stages, strict=True)

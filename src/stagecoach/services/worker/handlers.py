@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from stagecoach.services.core import uow
 from stagecoach.services.core.context import Ctx
+from stagecoach.services.feed import retention
 from stagecoach.services.importing import imports
 from stagecoach.services.lifecycle import backfill
 from stagecoach.services.worker.kinds import Kind, Later
@@ -23,7 +24,8 @@ Clock = Callable[[], int]
 
 def kinds(engine: Engine, clock: Clock) -> dict[str, Kind]:
     return {imports.KIND: _import_kind(engine, clock),
-            backfill.KIND: _apply_settings_kind(engine, clock)}
+            backfill.KIND: _apply_settings_kind(engine, clock),
+            retention.KIND: retention.kind(engine, clock)}
 
 
 def worker(engine: Engine, clock: Clock, **options: Any) -> Worker:

@@ -55,7 +55,6 @@ def upgrade() -> None:
     _account_fk('events'),
     sa.PrimaryKeyConstraint('account_id', 'seq', name=op.f('pk_events'))
     )
-    op.create_index('ix_events_occurred', 'events', ['account_id', 'occurred_at'])
     op.create_table('event_counters',
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('last_seq', sa.BigInteger(), nullable=False),
