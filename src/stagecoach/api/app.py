@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from stagecoach import __version__, web
 from stagecoach.api import background, errors, openapi_responses, safety
+from stagecoach.api.input_guard import InputGuard
 from stagecoach.api.routes import (
     associations,
     change_feed,
@@ -35,6 +36,8 @@ def create_app(sc: Stagecoach, *, worker: bool | None = None) -> FastAPI:
                                                else worker))
     app.state.sc = sc
     errors.install(app)
+    # Inside the body-size limit (added after it, so nearer the routes).
+    app.add_middleware(InputGuard)
     app.include_router(health.router)
     safety.install(app)
     app.include_router(objects_search.router)
