@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from stagecoach.library import Stagecoach
 from tests.helpers import Acct, D
-from tests.web.client import PASSWORD, client as web_client, sign_in
+from tests.web.client import PASSWORD, sign_in
+from tests.web.client import client as web_client
 
 _n = itertools.count(1)
 
