@@ -13,6 +13,7 @@ from stagecoach.api.routes import (
     forms,
     health,
     imports,
+    lists,
     objects,
     objects_batch,
     objects_search,
@@ -52,5 +53,6 @@ def create_app(sc: Stagecoach, *, worker: bool | None = None) -> FastAPI:
     app.include_router(change_feed.router)
     app.include_router(imports.router)
     app.include_router(lifecycle_routes.router)
+    app.include_router(lists.router)
     openapi_responses.install(app)
     return app
