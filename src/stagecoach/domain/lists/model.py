@@ -15,7 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 from stagecoach.domain.lists.time_points import TimePoint
+from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import PropertyDef
+from stagecoach.domain.values import PropertyType
 
 # A pseudo-property: a step that changed list memberships "changed" it, and a list with an
 # IN_LIST filter "reads" it (services/lists/maintain.py skips steps by what they changed).
@@ -187,3 +189,10 @@ def named_list_ids(stored: Mapping[str, Any] | None) -> frozenset[int]:
         int(f["listId"])
         for b in stored.get("filterBranches") or () for f in b.get("filters") or ()
         if f.get("filterType") == "IN_LIST" and str(f.get("listId", "")).isdigit())
+
+
+def membership_property(object_type: ObjectType) -> PropertyDef:
+    """`hs_list_memberships` as the search syntax names it (rule 58): not a stored
+    property, a filter on the lists a record is in."""
+    return PropertyDef(MEMBERSHIP, "List memberships", PropertyType.ENUMERATION, object_type,
+                       calculated=True)

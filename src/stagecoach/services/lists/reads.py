@@ -44,8 +44,8 @@ def _parse(raw: str | None, join_order: bool, name: str) -> tuple[int, int] | No
 
 def members(ctx: Ctx, list_id: int, *, after: str | None, before: str | None, limit: int,
             join_order: bool) -> Page:
-    row = require(ctx, list_id)
     a, b = _parse(after, join_order, "after"), _parse(before, join_order, "before")
+    row = require(ctx, list_id)
     if join_order:
         found, more = reads.by_join_order(ctx.conn, ctx.account_id, row.id, after=a,
                                           before=b, limit=limit)

@@ -132,3 +132,17 @@ def sizes(conn: Connection, account_id: int, list_ids: Sequence[int]) -> dict[in
 def with_filters(conn: Connection, account_id: int) -> list[ListRow]:
     """Live lists that have filters (what may name a stage or another list)."""
     return [r for r in live(conn, account_id) if r.filter_branch is not None]
+
+
+def naming_stage(conn: Connection, account_id: int, stage: str) -> list[ListRow]:
+    """Live lists whose filters name lifecycle stage `stage` (rule 58: such a stage cannot
+    be deleted). Filters are JSON in their canonical form, read here; an account has few
+    lists."""
+    def names(branch: Mapping[str, Any]) -> bool:
+        return any(
+            f.get("filterType") == "PROPERTY" and f.get("property") == "lifecyclestage"
+            and stage in ((f.get("operation") or {}).get("values") or ())
+            for b in branch.get("filterBranches") or () for f in b.get("filters") or ())
+
+    return [r for r in with_filters(conn, account_id)
+            if r.filter_branch is not None and names(r.filter_branch)]
