@@ -78,8 +78,9 @@ def _live(c: Change) -> list[ColumnElement[bool]]:
 
 
 def _log(conn: Connection, rows: Select[Any]) -> int:
-    return int(conn.execute(insert(list_membership_log).from_select(_LOG_COLUMNS, rows))
-               .rowcount or 0)
+    # SQLAlchemy reads an INSERT's row count only when asked to (psycopg: -1 otherwise).
+    statement = insert(list_membership_log).from_select(_LOG_COLUMNS, rows)
+    return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
 
 
 def _logged(c: Change, joined: bool) -> Select[Any]:
