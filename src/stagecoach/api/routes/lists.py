@@ -49,7 +49,7 @@ async def search_lists(request: Request) -> Response:
         q = lw.search_request(call.body)
         found, total = definitions.search(ctx, **q)
         end = q["offset"] + len(found)
-        return Reply(200, {"lists": [lw.list_json(v, filters=False) for v in found],
+        return Reply(200, {"lists": [lw.search_result_json(v) for v in found],
                            "total": total, "offset": end, "hasMore": end < total})
 
     return await handle(request, READ, run, with_body=True, readonly=True)

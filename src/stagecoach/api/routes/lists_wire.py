@@ -39,6 +39,13 @@ def list_json(v: ListView, *, filters: bool) -> dict[str, Any]:
     return out
 
 
+def search_result_json(v: ListView) -> dict[str, Any]:
+    """A list as search answers it: the SDK's search result model has no `size`, so the
+    size is also among `additionalProperties`, where HubSpot puts it."""
+    return {**list_json(v, filters=False),
+            "additionalProperties": {"hs_list_size": str(v.size)}}
+
+
 def list_id(raw: object, what: str = "listId") -> int:
     text = str(raw).strip()
     if not is_decimal(text) or len(text) > 18:
