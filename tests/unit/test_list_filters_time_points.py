@@ -54,3 +54,19 @@ def test_the_day_of_a_point_is_its_calendar_day_in_its_zone() -> None:
     point = parse_time_point({"timeType": "DATE", "zoneId": "Asia/Tokyo", "year": 2024,
                               "month": 6, "day": 2, "minute": 30})
     assert point.day(NOW) == int(datetime(2024, 6, 2, tzinfo=UTC).timestamp() * 1000)
+
+
+@pytest.mark.parametrize("raw", [
+    {"timeType": "INDEXED", "zoneId": "UTC", "indexReference": {"referenceType": "TODAY"},
+     "offset": {"years": -99_999}},
+    {"timeType": "INDEXED", "zoneId": "UTC", "indexReference": {"referenceType": "NOW"},
+     "offset": {"months": 100_000}},
+    {"timeType": "DATE", "zoneId": "Pacific/Kiritimati", "year": 1, "month": 1, "day": 1},
+    {"timeType": "DATE", "zoneId": "Etc/GMT+12", "year": 9999, "month": 12, "day": 31,
+     "hour": 23},
+])
+def test_a_point_beyond_the_calendar_saturates_instead_of_failing(raw: dict[str, Any]
+                                                                  ) -> None:
+    point = parse_time_point(raw)
+    assert -62_135_596_800_000 <= point.at(NOW) <= 253_402_300_799_999
+    assert isinstance(point.day(NOW), int)

@@ -23,7 +23,14 @@ CLOCK_UNITS = ("hours", "minutes", "seconds", "milliseconds")
 _CLOCK_MS = {"hours": 3_600_000, "minutes": 60_000, "seconds": 1000, "milliseconds": 1}
 _TIME_OF_DAY = ("hour", "minute", "second", "millisecond")
 _TIME_LIMITS = {"hour": 23, "minute": 59, "second": 59, "millisecond": 999}
-MAX_OFFSET = 100_000  # in any unit: enough for centuries of days, small enough to resolve
+MAX_OFFSET = 100_000  # in any unit: enough for centuries of days
+# Epoch ms of years 1 and 9999 (domain/values.py): where a time point saturates.
+_MIN_MS, _MAX_MS = -62_135_596_800_000, 253_402_300_799_999
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_ROUGH_MS = {"years": 365 * 86_400_000, "quarters": 91 * 86_400_000,
+             "months": 30 * 86_400_000, "weeks": 7 * 86_400_000, "days": 86_400_000,
+             "hours": 3_600_000, "minutes": 60_000, "seconds": 1000, "milliseconds": 1}
 REFERENCES = ("TODAY", "NOW")
 
 
@@ -43,7 +50,15 @@ class TimePoint:
     clock: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def at(self, now: int) -> int:
-        """The point in epoch ms, for the unit whose time is `now`."""
+        """The point in epoch ms, for the unit whose time is `now`. Never fails: a list is
+        evaluated inside every write, so a point beyond the calendar saturates."""
+        try:
+            return max(_MIN_MS, min(_MAX_MS, self._at(now)))
+        except (OverflowError, ValueError):
+            ahead = sum(n * _ROUGH_MS[u] for u, n in self.offset) >= 0
+            return _MAX_MS if ahead else _MIN_MS
+
+    def _at(self, now: int) -> int:
         tz = ZoneInfo(self.zone)
         h, mi, s, ms = self.clock
         if not self.indexed:
@@ -69,7 +84,13 @@ class TimePoint:
     def day(self, now: int) -> int:
         """Midnight UTC of the point's calendar day in its zone: how date properties
         (stored as midnight UTC of their day) compare with it."""
-        local = datetime.fromtimestamp(self.at(now) / 1000, tz=ZoneInfo(self.zone))
+        at = self.at(now)
+        try:
+            utc = _EPOCH + timedelta(milliseconds=at)
+            offset = ZoneInfo(self.zone).utcoffset(utc) or timedelta(0)
+            local = utc + offset
+        except (OverflowError, ValueError):
+            return at - at % 86_400_000
         return _ms(datetime(local.year, local.month, local.day, tzinfo=UTC))
 
     def to_wire(self) -> dict[str, Any]:
@@ -87,14 +108,17 @@ class TimePoint:
 
 
 def _ms(dt: datetime) -> int:
-    return int(dt.astimezone(UTC).timestamp() * 1000)
+    # Wall time minus the zone's offset, without converting (which overflows at the
+    # calendar's ends, e.g. year 1 in a zone ahead of UTC).
+    offset = dt.utcoffset() or timedelta(0)
+    return (dt.replace(tzinfo=None) - _NAIVE_EPOCH - offset) // timedelta(milliseconds=1)
 
 
 def _add_months(local: datetime, months: int) -> datetime:
     index = local.year * 12 + (local.month - 1) + months
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:
-        raise bad("A time point's offset reaches beyond the calendar")
+        raise OverflowError("beyond the calendar")
     day = min(local.day, calendar.monthrange(year, month + 1)[1])
     return local.replace(year=year, month=month + 1, day=day)
 
