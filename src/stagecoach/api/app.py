@@ -16,6 +16,7 @@ from stagecoach.api.routes import (
     forms,
     health,
     imports,
+    lists,
     objects,
     objects_batch,
     objects_search,
@@ -62,5 +63,6 @@ def create_app(sc: Stagecoach, *, worker: bool | None = None) -> FastAPI:
     app.include_router(change_feed.router)
     app.include_router(imports.router)
     app.include_router(lifecycle_routes.router)
+    app.include_router(lists.router)
     openapi_responses.install(app)
     return app

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from stagecoach.domain.errors import ValidationError
+from stagecoach.domain.lists.model import MEMBERSHIP, membership_property
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import PropertyDef
 
@@ -111,7 +112,8 @@ def _parse_filter(
     name = raw.get("propertyName")
     if not isinstance(name, str) or not name:
         raise ValidationError("A filter needs a propertyName", code="INVALID_FILTER")
-    prop = definition(object_type, name)
+    prop = (membership_property(object_type) if name == MEMBERSHIP
+            else definition(object_type, name))
     op_text = raw.get("operator")
     try:
         op = Operator(str(op_text).upper())

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from stagecoach.services.core.context import StepHook, UnitHook
 from stagecoach.services.feed import record as feed
 from stagecoach.services.lifecycle import automation
+from stagecoach.services.lists import maintain as lists
 
-STEP_HOOKS: Sequence[StepHook] = (automation.settle_step,)
+STEP_HOOKS: Sequence[StepHook] = (automation.settle_step, lists.maintain_step)
 BEFORE_COMMIT: Sequence[UnitHook] = (feed.record_unit,)

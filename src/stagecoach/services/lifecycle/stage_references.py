@@ -15,6 +15,7 @@ from typing import Any
 from stagecoach.services.core.context import Ctx
 from stagecoach.store.inbound.forms import forms_referring_to_stage
 from stagecoach.store.lifecycle import stage_admin
+from stagecoach.store.lists.rows import naming_stage
 from stagecoach.store.records.saved_views import views_referring_to_stage
 
 
@@ -73,11 +74,17 @@ def named_by_saved_views(ctx: Ctx, value: str) -> list[Reference]:
             for name in views_referring_to_stage(ctx.conn, ctx.account_id, value)]
 
 
+def named_by_lists(ctx: Ctx, value: str) -> list[Reference]:
+    return [Reference("list", str(r.id), f"list {r.name!r}")
+            for r in naming_stage(ctx.conn, ctx.account_id, value)]
+
+
 CHECKERS: list[Checker] = [
     held_by_records,
     named_by_settings,
     named_by_forms,
     named_by_saved_views,
+    named_by_lists,
 ]
 
 

@@ -23,10 +23,12 @@ from stagecoach.domain import normalize
 from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.errors import ValidationError
 from stagecoach.domain.filters import Filter, FilterGroup, Operator
+from stagecoach.domain.lists.model import MEMBERSHIP
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import COLUMN_PROPERTIES, PropertyDef
 from stagecoach.domain.values import PropertyType, iso_to_ms, parse_number, to_stored
 from stagecoach.store.core.jsonsql import JsonSql
+from stagecoach.store.lists.search_filter import membership_predicate
 from stagecoach.store.schema import records
 
 R = records.c
@@ -139,6 +141,8 @@ class Compiler:
 
     def predicate(self, f: Filter) -> ColumnElement[bool]:
         p, op = f.prop, f.operator
+        if p.name == MEMBERSHIP:
+            return membership_predicate(f)
         raw = self.value_expr(p)
         col = self.comparable(p)
         if op is Operator.HAS_PROPERTY:
