@@ -15,7 +15,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from stagecoach.cli import DATABASE_HELP, app
-from stagecoach.services.integrity.verify import Difference, verify
+from stagecoach.services.integrity.differences import Difference
+from stagecoach.services.integrity.verify import verify
 from stagecoach.store.core import db
 
 MAX_ROWS_SHOWN = 1000

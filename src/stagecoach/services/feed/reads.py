@@ -37,6 +37,11 @@ def page(ctx: Ctx, after: int, limit: int, types: Collection[feed.EventType] | N
 
 
 def purge(ctx: Ctx) -> int:
-    """Drop one batch of the events past retention; returns how many went."""
-    before = ctx.now - retention_days() * DAY_MS
+    """Drop one batch of the events past retention; returns how many went. Retention
+    counts back from the account's newest event when that is older than now: an idle
+    account keeps its last month of changes for whoever comes back to read them."""
+    newest = reads.newest_at(ctx.conn, ctx.account_id)
+    if newest is None:
+        return 0
+    before = min(ctx.now, newest) - retention_days() * DAY_MS
     return reads.purge(ctx.conn, ctx.account_id, before, PURGE_BATCH)

@@ -1,6 +1,7 @@
 """`stagecoach verify` (rule 17): rebuild every record's stage and derived lifecycle
 properties — and its stays, which reports read (domain/stays.py) — from the property
-history and report every difference from what is stored.
+history and report every difference from what is stored; then every active list's
+members against its filters (services/integrity/verify_lists.py).
 
 History is the truth. Each version is replayed with the stage order in force when it was
 written (rule 38), and records are streamed in chunks so memory stays flat whatever the
@@ -10,8 +11,8 @@ account's size. With `fix`, each chunk's repairs are committed with it.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
 from typing import Any
@@ -24,6 +25,8 @@ from stagecoach.domain import stays as sd
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.stages import StageSet
 from stagecoach.services.core import uow
+from stagecoach.services.integrity.differences import Difference
+from stagecoach.services.integrity.verify_lists import verify_lists
 from stagecoach.store.core import db
 from stagecoach.store.lifecycle import rebuild as store
 from stagecoach.store.lifecycle import stage_codes as codes_store
@@ -34,21 +37,6 @@ CHUNK = 2000
 STAYS = "stage stays"  # the Difference.property of a record whose stays differ
 ENTERED = "stage_entered_at"  # ... and of one whose current stage's entry time differs
 PATH = "stage path"  # ... whose stage path (store/lifecycle/stage_paths.py) differs from its stays
-
-
-@dataclass(frozen=True)
-class Difference:
-    account_id: int
-    object_type: ObjectType
-    record_id: int
-    property: str
-    stored: Any
-    expected: Any
-
-    def to_json(self) -> dict[str, Any]:
-        return {"accountId": self.account_id, "objectType": self.object_type.plural,
-                "id": str(self.record_id), "property": self.property,
-                "stored": self.stored, "expected": self.expected}
 
 
 class OrderAt:
@@ -146,8 +134,13 @@ def _show(stays: Sequence[sd.Stay]) -> list[list[Any]]:
     return [[s.stage, s.entered_at, s.exited_at, s.prev_same_at] for s in stays]
 
 
+def _wall_clock() -> int:
+    return int(time.time() * 1000)
+
+
 def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: bool = False,
-           progress: Callable[[int], None] | None = None) -> Iterator[Difference]:
+           progress: Callable[[int], None] | None = None,
+           clock: Callable[[], int] = _wall_clock) -> Iterator[Difference]:
     """Every difference between stored and rebuilt values, account by account; with `fix`
     the stored values are repaired chunk by chunk as they are found."""
     accounts = (list(account_ids) if account_ids
@@ -165,3 +158,4 @@ def verify(engine: Engine, account_ids: Sequence[int] | None = None, *, fix: boo
                 if progress is not None and n:
                     progress(n)
                 yield from diffs
+        yield from verify_lists(engine, account_id, clock, fix=fix)

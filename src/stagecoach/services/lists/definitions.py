@@ -26,7 +26,7 @@ from stagecoach.domain.lists.model import (
 from stagecoach.domain.lists.parse import parse_branch
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services.core.context import Ctx
-from stagecoach.services.lists import maintain, registry
+from stagecoach.services.lists import maintain, registry, time_refresh
 from stagecoach.services.lists.registry import ActiveList
 from stagecoach.store.lists import memberships, rows
 from stagecoach.store.lists.rows import ListRow
@@ -131,6 +131,7 @@ def create(ctx: Ctx, name: object, object_type_id: object, processing: object,
     row = require(ctx, list_id)
     if branch is not None:
         maintain.rebuild(ctx, [ActiveList(row, branch)])
+        time_refresh.follow(ctx, branch)
     return view(ctx, row)
 
 
@@ -178,6 +179,7 @@ def update_filters(ctx: Ctx, list_id: int, filter_branch: object) -> ListView:
     registry.changed(ctx)
     row = require(ctx, list_id)
     maintain.rebuild(ctx, [ActiveList(row, branch)])
+    time_refresh.follow(ctx, branch)
     return view(ctx, row)
 
 
@@ -207,7 +209,9 @@ def restore(ctx: Ctx, list_id: int) -> ListView:
     row = require(ctx, list_id)
     if row.processing_type == ProcessingType.DYNAMIC and row.filter_branch is not None:
         # Changes made while it was deleted were not followed.
-        maintain.rebuild(ctx, [ActiveList(row, registry.parse_stored(ctx.catalog, row))])
+        branch = registry.parse_stored(ctx.catalog, row)
+        maintain.rebuild(ctx, [ActiveList(row, branch)])
+        time_refresh.follow(ctx, branch)
     else:
         _drop_archived_members(ctx, row)
     return view(ctx, row)

@@ -14,6 +14,7 @@ from stagecoach.services.core.context import Ctx
 from stagecoach.services.feed import retention
 from stagecoach.services.importing import imports
 from stagecoach.services.lifecycle import backfill
+from stagecoach.services.lists import time_refresh
 from stagecoach.services.worker.kinds import Kind, Later
 from stagecoach.services.worker.worker import LEASE_MS, Worker
 from stagecoach.store.importing import imports as import_store
@@ -25,7 +26,8 @@ Clock = Callable[[], int]
 def kinds(engine: Engine, clock: Clock) -> dict[str, Kind]:
     return {imports.KIND: _import_kind(engine, clock),
             backfill.KIND: _apply_settings_kind(engine, clock),
-            retention.KIND: retention.kind(engine, clock)}
+            retention.KIND: retention.kind(engine, clock),
+            time_refresh.KIND: time_refresh.kind(engine, clock)}
 
 
 def worker(engine: Engine, clock: Clock, **options: Any) -> Worker:

@@ -29,6 +29,11 @@ def last_seq(conn: Connection, account_id: int) -> int:
     return int(found or 0)
 
 
+def newest_at(conn: Connection, account_id: int) -> int | None:
+    return conn.execute(select(E.occurred_at).where(E.account_id == account_id)
+                        .order_by(E.seq.desc()).limit(1)).scalar()
+
+
 def purge(conn: Connection, account_id: int, before: int, limit: int) -> int:
     """Drop the oldest events that occurred before `before`, up to `limit` of them; returns
     how many. It walks the key from the oldest seq: events are in commit order, so their
