@@ -35,7 +35,7 @@ def test_verify_reports_and_repairs_a_list_whose_members_drifted(acct: Acct) -> 
             list_memberships.c.account_id == acct.id, list_memberships.c.record_id == lost))
         conn.execute(list_memberships.insert().values(
             account_id=acct.id, list_id=lid, object_type=1, record_id=outsider,
-            added_at=acct.now, first_added_at=acct.now))
+            added_at=acct.now))
     found = [d for d in verify(acct.sc.engine, [acct.id], clock=lambda: acct.now)
              if d.property.startswith(f"list {lid}")]
     assert {(d.record_id, d.expected) for d in found} == {(lost, "member"),

@@ -758,8 +758,9 @@ list_memberships = Table(
     Column("list_id", BigInteger, nullable=False),
     Column("object_type", SmallInteger, nullable=False),
     Column("record_id", BigInteger, nullable=False),
-    Column("added_at", BigInteger, nullable=False),  # membershipTimestamp
-    Column("first_added_at", BigInteger, nullable=False),
+    # membershipTimestamp. (A record's first join is read from the log: keeping it here
+    # cost a log probe per joining record in every cascade.)
+    Column("added_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "list_id", "record_id"),
     Index("ix_list_memberships_record", "account_id", "object_type", "record_id", "list_id"),
     Index("ix_list_memberships_joined", "account_id", "list_id", "added_at", "record_id"),

@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     exists,
     false,
-    func,
     insert,
     literal,
     select,
@@ -89,16 +88,10 @@ def _logged(c: Change, joined: bool) -> Select[Any]:
 
 
 def _apply_joins(conn: Connection, c: Change) -> None:
-    # A record that was a member before keeps its first time (from the log).
-    lg, prev = list_membership_log.alias("lg"), list_membership_log.alias("prev")
-    first = (select(func.min(prev.c.at))
-             .where(prev.c.account_id == lg.c.account_id, prev.c.list_id == lg.c.list_id,
-                    prev.c.record_id == lg.c.record_id, prev.c.joined.is_(True))
-             .scalar_subquery())
+    lg = list_membership_log.alias("lg")
     conn.execute(insert(list_memberships).from_select(
-        ["account_id", "list_id", "object_type", "record_id", "added_at", "first_added_at"],
-        select(lg.c.account_id, lg.c.list_id, lg.c.object_type, lg.c.record_id, lg.c.at,
-               first)
+        ["account_id", "list_id", "object_type", "record_id", "added_at"],
+        select(lg.c.account_id, lg.c.list_id, lg.c.object_type, lg.c.record_id, lg.c.at)
         .where(lg.c.account_id == c.account_id, lg.c.op_id == c.op,
                lg.c.list_id == c.list_id, lg.c.joined.is_(True))))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from stagecoach.domain.objects import ObjectType
-from stagecoach.store.schema import list_memberships, lists
+from stagecoach.store.schema import list_membership_log, list_memberships, lists
 
 M = list_memberships.c
 L = lists.c
@@ -65,8 +65,12 @@ def by_join_order(conn: Connection, account_id: int, list_id: int, *,
 
 def of_record(conn: Connection, account_id: int, object_type: ObjectType, record_id: int
               ) -> list[RecordMembership]:
+    g = list_membership_log.c
+    first = (select(func.min(g.at)).where(
+        g.account_id == M.account_id, g.list_id == M.list_id, g.record_id == M.record_id,
+        g.joined.is_(True)).scalar_subquery())
     rows = conn.execute(
-        select(M.list_id, L.version, M.first_added_at, M.added_at)
+        select(M.list_id, L.version, func.coalesce(first, M.added_at), M.added_at)
         .select_from(list_memberships.join(
             lists, and_(L.account_id == M.account_id, L.id == M.list_id)))
         .where(M.account_id == account_id, M.object_type == int(object_type),

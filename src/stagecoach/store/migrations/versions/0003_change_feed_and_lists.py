@@ -86,7 +86,6 @@ def upgrade() -> None:
     sa.Column('object_type', sa.SmallInteger(), nullable=False),
     sa.Column('record_id', sa.BigInteger(), nullable=False),
     sa.Column('added_at', sa.BigInteger(), nullable=False),
-    sa.Column('first_added_at', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id', 'list_id'], ['lists.account_id', 'lists.id'],
                             name=op.f('fk_list_memberships_account_id_lists'),
                             ondelete='CASCADE'),
