@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from stagecoach.library import now_ms
 from stagecoach.services.core import uow
 from tests.conftest import pg_database_url
 
@@ -98,7 +99,7 @@ def test_token_create_makes_a_token_that_authenticates(database_url: str,
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip()
     sc = Stagecoach(database_url, upgrade=False)
-    found = uow.run_conn(sc.engine, lambda c: accounts.authenticate_token(c, token))
+    found = uow.run_conn(sc.engine, lambda c: accounts.authenticate_token(c, token, now_ms()))
     sc.close()
     assert found is not None
     assert found.scopes == frozenset({"crm.objects.contacts.read"})
@@ -110,3 +111,27 @@ def test_token_create_refuses_unknown_scopes(database_url: str,
                       "--scopes", "crm.everything", "--database-url", database_url)
     assert done.returncode != 0
     assert "Unknown scopes" in done.stderr + done.stdout
+
+
+def test_tokens_are_listed_with_their_state_and_revoked_from_the_command_line(
+        database_url: str, initialised: dict[str, object]) -> None:
+    account = str(initialised["account_id"])
+    done = stagecoach("token", "create", "--account-id", account, "--integration",
+                      "salesforce", "--expires-in-days", "30", "--database-url", database_url)
+    assert done.returncode == 0, done.stderr
+    listed = stagecoach("token", "list", "--account-id", account, "--json",
+                        "--database-url", database_url)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    mine = [r for r in rows if r["integration"] == "salesforce"]
+    assert len(mine) == 1 and mine[0]["state"] == "live" and mine[0]["expiresAt"]
+    revoked = stagecoach("token", "revoke", str(mine[0]["id"]), "--account-id", account,
+                         "--database-url", database_url)
+    assert revoked.returncode == 0, revoked.stderr
+    again = stagecoach("token", "list", "--account-id", account, "--json",
+                       "--database-url", database_url)
+    states = {json.loads(line)["id"]: json.loads(line)["state"]
+              for line in again.stdout.splitlines()}
+    assert states[mine[0]["id"]] == "revoked"
+    twice = stagecoach("token", "revoke", str(mine[0]["id"]), "--account-id", account,
+                       "--database-url", database_url)
+    assert twice.returncode != 0 and "no live token" in twice.stderr + twice.stdout

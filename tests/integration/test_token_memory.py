@@ -20,9 +20,9 @@ CONTACTS = "/crm/v3/objects/contacts"
 
 def _token_id(acct: Acct) -> int:
     found = uow.run_conn(acct.sc.engine, lambda conn: accounts.find_token(
-        conn, acct.id, hash_token(acct.token)))
+        conn, acct.id, hash_token(acct.token), acct.now))
     assert found is not None
-    return found[0]
+    return found.id
 
 
 def _create(client: TestClient, acct: Acct, email: str) -> Any:

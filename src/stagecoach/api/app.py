@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from stagecoach import __version__, web
 from stagecoach.api import background, errors, openapi_responses, safety
+from stagecoach.api.input_guard import InputGuard
 from stagecoach.api.routes import (
     associations,
     change_feed,
@@ -24,18 +27,25 @@ from stagecoach.api.routes import properties as property_routes
 from stagecoach.api.routes import reports as report_routes
 from stagecoach.api.routes import settings as settings_routes
 from stagecoach.api.routes import stages as stage_routes
+from stagecoach.api.security_headers import SecurityHeaders
 from stagecoach.library import Stagecoach
 
 
 def create_app(sc: Stagecoach, *, worker: bool | None = None) -> FastAPI:
     """The app; it runs a worker for background work while it serves unless `worker` is
     False (default: on, unless STAGECOACH_WORKER=off)."""
+    # The interactive docs page loads its scripts from a CDN: off unless the operator
+    # turns it on (STAGECOACH_API_DOCS=on); /openapi.json is always served.
+    docs = os.environ.get("STAGECOACH_API_DOCS", "").lower() in ("on", "1", "true")
     app = FastAPI(title="Stagecoach", version=__version__, openapi_url="/openapi.json",
-                  docs_url="/docs", redoc_url=None,
+                  docs_url="/docs" if docs else None, redoc_url=None,
                   lifespan=background.lifespan(background.enabled() if worker is None
                                                else worker))
     app.state.sc = sc
     errors.install(app)
+    # Inside the body-size limit (added after it, so nearer the routes).
+    app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     safety.install(app)
     app.include_router(objects_search.router)

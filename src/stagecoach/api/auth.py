@@ -17,12 +17,14 @@ from fastapi import Request
 from stagecoach.api import safety
 from stagecoach.api.errors import ApiError
 from stagecoach.domain.objects import ObjectType
+from stagecoach.library import now_ms
 from stagecoach.services.auth import accounts
 from stagecoach.services.auth.accounts import Principal
 from stagecoach.services.core import uow
 
 # Tokens remembered per application; past this many the memory starts afresh.
 MAX_REMEMBERED = 10_000
+USE_NOTE_MS = 5 * 60_000
 
 
 class Stale(Exception):
@@ -52,7 +54,8 @@ def principal(request: Request, *, presume: bool = False) -> Principal:
     else:
         sc = request.app.state.sc
         found = uow.run_conn(
-            sc.engine, lambda conn: accounts.authenticate_token(conn, token), readonly=True)
+            sc.engine, lambda conn: accounts.authenticate_token(conn, token, now_ms()),
+            readonly=True)
         if found is None:
             raise ApiError(401, "The access token is unknown or was revoked.",
                            "INVALID_AUTHENTICATION")
@@ -61,7 +64,24 @@ def principal(request: Request, *, presume: bool = False) -> Principal:
         memory[key] = found
     request.state.principal = found
     safety.rate_limit(request, found)
+    _note_use(request, found)
     return found
+
+
+def _note_use(request: Request, who: Principal) -> None:
+    """Record when a token was last used, at most every USE_NOTE_MS per process: a write
+    per request would cost every read its own transaction."""
+    if who.token_id is None:
+        return
+    seen: dict[int, int] = getattr(request.app.state, "token_use", None) or {}
+    request.app.state.token_use = seen
+    now = now_ms()
+    if now - seen.get(who.token_id, 0) < USE_NOTE_MS:
+        return
+    seen[who.token_id] = now
+    account_id, token_id = who.account_id, who.token_id
+    uow.run_conn(request.app.state.sc.engine,
+                 lambda conn: accounts.token_used(conn, account_id, token_id, now))
 
 
 def presumed_token(request: Request) -> Principal | None:
@@ -89,7 +109,8 @@ def confirm(request: Request) -> None:
     account_id, token_id = found.account_id, found.token_id
     sc = request.app.state.sc
     scopes = uow.run_conn(
-        sc.engine, lambda conn: accounts.live_token_scopes(conn, account_id, token_id),
+        sc.engine, lambda conn: accounts.live_token_scopes(conn, account_id, token_id,
+                                                           now_ms()),
         readonly=True)
     confirmed(request, scopes)
 

@@ -55,7 +55,6 @@ async def handle(request: Request, scopes: tuple[str, ...], fn: Callable[[Ctx, C
     raw = await request.body() if with_body else b""
 
     def work() -> Reply:
-        wire.check_url(request)
         try:
             return attempt(presume=True)
         except auth.Stale:

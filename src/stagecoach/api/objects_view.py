@@ -89,6 +89,12 @@ def api_source(who: Principal, migration: bool = False) -> Source:
     """Writes through the API carry the token as their source id, as HubSpot records the
     app that wrote; a migration write says so in its label (rule 17: its source recorded)
     and keeps the API's write policy."""
+    if who.integration is not None:
+        # An integration's token (automation spec rule 76): the integration is the source,
+        # with the policy of its source type (forward-only, may clear).
+        kind = (SourceType.SALESFORCE if who.integration == "salesforce"
+                else SourceType.INTEGRATION)
+        return Source(kind, who.integration, f"integration {who.integration}", who.user_id)
     label = "API token" if who.token_id else "API"
     return Source(SourceType.API, str(who.token_id) if who.token_id else None,
                   f"{label} (migration)" if migration else label, who.user_id)

@@ -21,14 +21,16 @@ def run(request: Request, account_id: int, fn: Callable[[Ctx], T], *,
         readonly: bool = False) -> T:
     sc: Stagecoach = request.app.state.sc
 
+    now = now_ms()
+
     def confirm_token(conn: Connection) -> None:
         presumed = auth.presumed_token(request)
         if presumed is not None and presumed.token_id is not None:
             # A remembered token (api/auth.py) is confirmed before anything else.
             auth.confirmed(request, accounts.live_token_scopes(conn, presumed.account_id,
-                                                               presumed.token_id))
+                                                               presumed.token_id, now))
 
-    return uow.run(sc.engine, account_id, fn, now_ms(), readonly=readonly,
+    return uow.run(sc.engine, account_id, fn, now, readonly=readonly,
                    prepare=confirm_token)
 
 

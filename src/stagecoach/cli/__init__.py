@@ -23,6 +23,7 @@ def _register() -> None:
         report,
         serve,
         setup,
+        tokens,
         verify,
         worker,
     )

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Connection
 
 from stagecoach.cli import DATABASE_HELP, app
+from stagecoach.domain.csv_cells import safe_row
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.library import Stagecoach
@@ -144,6 +145,6 @@ def _write_errors(sc: Stagecoach, imp: ImportRow, target: Path) -> None:
             if not page:
                 return
             for r in page:
-                w.writerow([r.row_number, r.column_name or "", r.error_type, r.reason,
-                            r.invalid_value or "", ",".join(r.raw_row)])
+                w.writerow(safe_row([r.row_number, r.column_name or "", r.error_type,
+                                     r.reason, r.invalid_value or "", ",".join(r.raw_row)]))
             after = page[-1].row_number

@@ -35,7 +35,9 @@ def serve(
     os.environ[background.ENV] = "on" if worker else "off"
     uvicorn.run("stagecoach.api.asgi:app_factory", factory=True, host=host, port=port,
                 workers=workers, log_level="info", access_log=False,
-                log_config=_log_config())
+                log_config=_log_config(),
+                # No `server: uvicorn` banner telling a scanner what to try.
+                server_header=False)
 
 
 def _log_config() -> dict[str, Any]:

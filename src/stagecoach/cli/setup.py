@@ -1,4 +1,4 @@
-"""`stagecoach init`, `stagecoach db upgrade`, `stagecoach token create`."""
+"""`stagecoach init` and `stagecoach db upgrade`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import Connection
 
 from stagecoach.cli import DATABASE_HELP, app
-from stagecoach.library import Stagecoach, now_ms
-from stagecoach.services.auth import accounts
-from stagecoach.services.core import uow
+from stagecoach.library import Stagecoach
 from stagecoach.store import migrate
 from stagecoach.store.core import db
 
@@ -20,9 +17,7 @@ console = Console()
 DbOption = Annotated[str | None, typer.Option("--database-url", help=DATABASE_HELP)]
 
 db_app = typer.Typer(help="Database maintenance.")
-token_app = typer.Typer(help="API access tokens.")
 app.add_typer(db_app, name="db")
-app.add_typer(token_app, name="token")
 
 
 @app.command()
@@ -51,23 +46,3 @@ def db_upgrade(database_url: DbOption = None) -> None:
     """Apply every pending migration."""
     migrate.upgrade(db.make_engine(database_url))
     console.print("Database is up to date.")
-
-
-@token_app.command("create")
-def token_create(
-    account_id: Annotated[int | None, typer.Option(
-        help="The account the token belongs to (needed when there are several).")] = None,
-    scopes: Annotated[str, typer.Option(help="Comma-separated scopes, or 'all'.")] = "all",
-    name: Annotated[str, typer.Option(help="A name to recognise the token by.")] = "cli",
-    database_url: DbOption = None,
-) -> None:
-    """Create an API token; it is shown once and stored only as a hash."""
-    wanted = accounts.ALL_SCOPES if scopes == "all" else tuple(
-        s.strip() for s in scopes.split(",") if s.strip())
-    sc = Stagecoach(database_url)
-
-    def create(conn: Connection) -> str:
-        target = account_id if account_id is not None else accounts.only_account(conn)
-        return accounts.create_token(conn, target, name, wanted, now_ms())
-
-    typer.echo(uow.run_conn(sc.engine, create))

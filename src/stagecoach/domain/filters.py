@@ -44,6 +44,9 @@ _NEEDS_VALUE = {Operator.EQ, Operator.NEQ, Operator.LT, Operator.LTE, Operator.G
                 Operator.GTE, Operator.BETWEEN, Operator.CONTAINS_TOKEN,
                 Operator.NOT_CONTAINS_TOKEN}
 _NEEDS_VALUES = {Operator.IN, Operator.NOT_IN}
+# An IN list is bound value by value: a bound keeps it under every driver's parameter limit
+# (PostgreSQL's is 65,535 per statement) with room for the rest of the query.
+MAX_IN_VALUES = 1000
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,10 @@ def _parse_filter(
         if not isinstance(values, Sequence) or isinstance(values, str) or not values:
             raise ValidationError(f"Operator {op} on {name} needs a list of values",
                                   code="INVALID_FILTER")
+        if len(values) > MAX_IN_VALUES:
+            raise ValidationError(
+                f"Operator {op} on {name} takes at most {MAX_IN_VALUES} values, "
+                f"not {len(values)}", code="TOO_MANY_VALUES")
         vals = tuple(_text(v, "Each value") for v in values)
     else:
         vals = ()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stagecoach.domain.csv_cells import safe_row
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.reports import FunnelMode, FunnelStep, Interval
 from stagecoach.domain.values import ms_to_iso
@@ -146,6 +147,6 @@ def to_csv(table: Table) -> str:
     header, rows = table
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if c is None else c for c in row] for row in rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row("" if c is None else c for c in row) for row in rows)
     return out.getvalue()

@@ -118,3 +118,17 @@ def to_wire(ptype: PropertyType, stored: Any) -> str | None:
 def is_decimal(text: str) -> bool:
     """ASCII digits only: `str.isdigit` also accepts '²' and other digits `int` refuses."""
     return text.isascii() and text.isdigit()
+
+
+INT64_MAX = 2**63 - 1
+
+
+def whole_number(raw: str, name: str, *, low: int = 0, high: int = INT64_MAX) -> int:
+    """A whole number from the wire within [low, high] (by default what a BIGINT column
+    holds), else a ValidationError naming `name`: never a value the database overflows on."""
+    text = raw.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not is_decimal(digits) or len(digits) > 19 or not low <= int(text) <= high:
+        raise ValidationError(f"{name} must be a whole number from {low} to {high}",
+                              code="INVALID_INTEGER", propertyName=name)
+    return int(text)

@@ -79,6 +79,12 @@ api_tokens = Table(
     Column("scopes", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger),
+    # An integration's token (automation spec rule 76): its writes carry the integration
+    # as their source. None: an ordinary API token.
+    Column("integration", String(100)),
+    Column("expires_at", BigInteger),
+    # Written at most every few minutes per server process (api/auth.py), not per request.
+    Column("last_used_at", BigInteger),
     PrimaryKeyConstraint("account_id", "id"),
     Index("ix_api_tokens_hash", "account_id", "token_hash", unique=True),
     _to_account(),

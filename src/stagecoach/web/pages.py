@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,12 @@ def fmt_amount(value: Any) -> str:
     if value in (None, ""):
         return ""
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (ArithmeticError, ValueError):
         return str(value)
-    return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+    if not number.is_finite():
+        return str(value)
+    return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
 
 
 env = Environment(loader=FileSystemLoader(str(TEMPLATES)),

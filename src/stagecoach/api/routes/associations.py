@@ -140,7 +140,7 @@ async def list_associations(ft: str, fid: str, tt: str, request: Request) -> Res
         if len(targets) > limit:
             nxt = str(page[-1])
             body["paging"] = {"next": {
-                "after": nxt, "link": str(request.url.include_query_params(after=nxt))}}
+                "after": nxt, "link": wire.next_link(request, nxt)}}
         return Reply(200, body)
 
     return await handle(request, _scopes(f, t, False), run, readonly=True)

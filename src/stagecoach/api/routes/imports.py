@@ -19,7 +19,7 @@ from stagecoach.api.objects_view import MIGRATE_SCOPE
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.values import is_decimal, ms_to_iso
+from stagecoach.domain.values import is_decimal, ms_to_iso, whole_number
 from stagecoach.library import Stagecoach
 from stagecoach.services.importing import imports
 from stagecoach.store.importing import files
@@ -136,7 +136,7 @@ def _import_id(raw: str) -> int:
 @router.get("/crm/v3/imports/")
 async def list_imports(request: Request, limit: int = 100, after: str = "0") -> dict[str, Any]:
     p = require(request, SCOPE)
-    start = int(after) if is_decimal(after) else 0
+    start = whole_number(after or "0", "after")
     limit = max(1, min(limit, 100))
     rows = await run_in_threadpool(unit.run, request, p.account_id, lambda ctx: store
                                    .list_for_account(ctx.conn, ctx.account_id, limit + 1, start),
@@ -161,7 +161,7 @@ async def import_errors(request: Request, import_id: str, after: str = "0",
                         limit: int = 100) -> dict[str, Any]:
     p = require(request, SCOPE)
     iid = _import_id(import_id)
-    start = int(after) if is_decimal(after) else 0
+    start = whole_number(after or "0", "after")
     limit = max(1, min(limit, MAX_ERRORS_PAGE))
 
     def _page(ctx: Any) -> tuple[Any, list[Any]]:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from stagecoach.api import auth
 from stagecoach.api.errors import ApiError
+from stagecoach.api.objects_view import api_source
 from stagecoach.api.unit import run
 from stagecoach.api.wire import parse_as_of
 from stagecoach.domain.errors import NotFound, ValidationError
@@ -37,6 +38,8 @@ def _record(object_type: str, record_id: str) -> tuple[ObjectType, int]:
 def _source(p: Principal) -> Source:
     if p.token_id is None and p.user_id is not None:
         return Source(SourceType.CRM_UI, None, "web app", user_id=p.user_id)
+    if p.integration is not None:
+        return api_source(p)
     return Source(SourceType.API, None, f"token {p.token_id}", user_id=p.user_id)
 
 

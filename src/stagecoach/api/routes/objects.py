@@ -91,7 +91,7 @@ async def list_objects(object_type: str, request: Request) -> Response:
         if more and rows:
             nxt = str(rows[-1].id)
             body["paging"] = {"next": {
-                "after": nxt, "link": str(request.url.include_query_params(after=nxt))}}
+                "after": nxt, "link": wire.next_link(request, nxt)}}
         return Reply(200, body)
 
     return await handle(request, (object_scope(ot, False),), run, readonly=True)

@@ -21,6 +21,7 @@ from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.report_results import to_csv
 from stagecoach.domain.reports import ReportKind
+from stagecoach.domain.values import INT64_MAX, whole_number
 from stagecoach.services.reporting import reports
 
 router = APIRouter(prefix="/lifecycle/v1/reports", tags=["reports"])
@@ -93,16 +94,7 @@ def _int_param(raw: dict[str, object], key: str, default: int | None, low: int,
     v = raw.pop(key, None)
     if v is None or v == "":
         return default
-    try:
-        n = int(str(v))
-    except ValueError:
-        raise ValidationError(f"{key} must be an integer", code="INVALID_INTEGER",
-                              propertyName=key) from None
-    if n < low or (high is not None and n > high):
-        raise ValidationError(f"{key} must be between {low} and {high}" if high else
-                              f"{key} must be at least {low}", code="INVALID_INTEGER",
-                              propertyName=key)
-    return n
+    return whole_number(str(v), key, low=low, high=INT64_MAX if high is None else high)
 
 
 def _records(request: Request, raw: dict[str, object]) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
-from stagecoach.domain.errors import ValidationError
+from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.values import is_decimal
 from stagecoach.store.auth import accounts as store
 
@@ -23,9 +24,10 @@ ALL_SCOPES: tuple[str, ...] = (
     "crm.schemas.companies.read", "crm.schemas.companies.write",
     "crm.schemas.deals.read", "crm.schemas.deals.write",
     "lifecycle.settings", "lifecycle.demote", "lifecycle.migrate", "crm.import", "forms",
-    "crm.lists.read", "crm.lists.write", "events.read",
+    "crm.lists.read", "crm.lists.write", "events.read", "webhooks", "automation",
 )
 ROLES = ("admin", "member")
+_INTEGRATION_NAME = re.compile(r"[a-z0-9_-]{1,100}")
 # What a web user's role withholds. Demotion (rule 7) needs its own permission: web users have
 # no per-user grants, only a role, so only admins hold it, as only tokens given the scope do.
 _MEMBER_WITHOUT = frozenset({"lifecycle.settings", "lifecycle.demote",
@@ -43,6 +45,8 @@ class Principal:
     token_id: int | None = None
     user_id: int | None = None
     role: str | None = None
+    # The integration a token was made for (rule 76): its writes carry it as their source.
+    integration: str | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
@@ -59,32 +63,55 @@ def hash_token(token: str) -> str:
 
 
 def create_token(conn: Connection, account_id: int, name: str, scopes: Sequence[str],
-                 now: int) -> str:
+                 now: int, *, integration: str | None = None,
+                 expires_at: int | None = None) -> str:
     unknown = set(scopes) - set(ALL_SCOPES)
     if unknown:
         raise ValidationError(f"Unknown scopes: {', '.join(sorted(unknown))}",
                               code="UNKNOWN_SCOPE")
+    if integration is not None:
+        integration = integration.strip().lower()
+        if not _INTEGRATION_NAME.fullmatch(integration):
+            raise ValidationError("An integration's name is 1 to 100 letters, digits, '-' "
+                                  "or '_'", code="INVALID_INTEGRATION")
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError("A token expires in the future", code="INVALID_EXPIRY")
     # The account id is part of the token so a lookup never has to search every account.
     token = f"sc-{account_id}-{secrets.token_urlsafe(32)}"
-    store.insert_token(conn, account_id, name, hash_token(token), scopes, now)
+    store.insert_token(conn, account_id, name, hash_token(token), scopes, now,
+                       integration=integration, expires_at=expires_at)
     return token
 
 
-def authenticate_token(conn: Connection, token: str) -> Principal | None:
+def authenticate_token(conn: Connection, token: str, now: int) -> Principal | None:
     parts = token.split("-", 2)
     if len(parts) != 3 or parts[0] != "sc" or not is_decimal(parts[1]) or len(token) > 200:
         return None
     account_id = int(parts[1])
-    found = store.find_token(conn, account_id, hash_token(token))
+    found = store.find_token(conn, account_id, hash_token(token), now)
     if found is None:
         return None
-    token_id, scopes = found
-    return Principal(account_id, frozenset(scopes), token_id=token_id)
+    return Principal(account_id, frozenset(found.scopes), token_id=found.id,
+                     integration=found.integration)
 
 
-def live_token_scopes(conn: Connection, account_id: int, token_id: int) -> list[str] | None:
-    """A token's scopes by id while it is not revoked (None once it is)."""
-    return store.live_token_scopes(conn, account_id, token_id)
+def live_token_scopes(conn: Connection, account_id: int, token_id: int, now: int
+                      ) -> list[str] | None:
+    """A token's scopes by id while it is neither revoked nor expired (None once it is)."""
+    return store.live_token_scopes(conn, account_id, token_id, now)
+
+
+def tokens(conn: Connection, account_id: int) -> list[store.TokenRow]:
+    return store.tokens(conn, account_id)
+
+
+def revoke_token(conn: Connection, account_id: int, token_id: int, now: int) -> None:
+    if not store.revoke_token(conn, account_id, token_id, now):
+        raise NotFound(f"There is no live token {token_id}", code="TOKEN_NOT_FOUND")
+
+
+def token_used(conn: Connection, account_id: int, token_id: int, now: int) -> None:
+    store.token_used(conn, account_id, token_id, now)
 
 
 def only_account(conn: Connection) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
@@ -89,36 +91,75 @@ def account_name(conn: Connection, account_id: int) -> str | None:
 
 
 def insert_token(conn: Connection, account_id: int, name: str, token_hash: str,
-                 scopes: Sequence[str], now: int) -> int:
+                 scopes: Sequence[str], now: int, *, integration: str | None = None,
+                 expires_at: int | None = None) -> int:
     tid = ids.take_one(conn, account_id, "token")
     conn.execute(api_tokens.insert().values(
         account_id=account_id, id=tid, name=name, token_hash=token_hash,
-        scopes=" ".join(sorted(set(scopes))), created_at=now))
+        scopes=" ".join(sorted(set(scopes))), created_at=now, integration=integration,
+        expires_at=expires_at))
     return tid
 
 
-def find_token(conn: Connection, account_id: int, token_hash: str) -> tuple[int, list[str]] | None:
-    row = conn.execute(
-        select(api_tokens.c.id, api_tokens.c.scopes).where(
-            api_tokens.c.account_id == account_id, api_tokens.c.token_hash == token_hash,
-            api_tokens.c.revoked_at.is_(None))
-    ).first()
-    return (row.id, row.scopes.split()) if row else None
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    name: str
+    scopes: list[str]
+    integration: str | None
+    created_at: int
+    expires_at: int | None
+    last_used_at: int | None
+    revoked_at: int | None
+
+
+T = api_tokens.c
+
+
+def _live(now: int) -> Any:
+    return T.revoked_at.is_(None) & (T.expires_at.is_(None) | (T.expires_at > now))
+
+
+def find_token(conn: Connection, account_id: int, token_hash: str, now: int
+               ) -> TokenRow | None:
+    row = conn.execute(select(api_tokens).where(
+        T.account_id == account_id, T.token_hash == token_hash, _live(now))).first()
+    return _token(row) if row else None
+
+
+def tokens(conn: Connection, account_id: int) -> list[TokenRow]:
+    return [_token(r) for r in conn.execute(
+        select(api_tokens).where(T.account_id == account_id).order_by(T.id))]
+
+
+def _token(r: Any) -> TokenRow:
+    return TokenRow(r.id, r.name, r.scopes.split(), r.integration, r.created_at,
+                    r.expires_at, r.last_used_at, r.revoked_at)
 
 
 _LIVE_SCOPES = driver.Sql(
-    "SELECT scopes FROM api_tokens WHERE account_id = ? AND id = ? AND revoked_at IS NULL")
+    "SELECT scopes FROM api_tokens WHERE account_id = ? AND id = ? AND revoked_at IS NULL "
+    "AND (expires_at IS NULL OR expires_at > ?)")
 
 
-def live_token_scopes(conn: Connection, account_id: int, token_id: int) -> list[str] | None:
-    """The scopes of a token that is not revoked (None: revoked or gone), by its id."""
-    row = driver.first(conn, _LIVE_SCOPES, (account_id, token_id))
+def live_token_scopes(conn: Connection, account_id: int, token_id: int, now: int
+                      ) -> list[str] | None:
+    """The scopes of a token that is neither revoked nor expired (None: it is, or it is
+    gone), by its id."""
+    row = driver.first(conn, _LIVE_SCOPES, (account_id, token_id, now))
     return row[0].split() if row else None
 
 
-def revoke_token(conn: Connection, account_id: int, token_id: int, now: int) -> None:
-    conn.execute(update(api_tokens).where(api_tokens.c.account_id == account_id,
-                                          api_tokens.c.id == token_id).values(revoked_at=now))
+def revoke_token(conn: Connection, account_id: int, token_id: int, now: int) -> bool:
+    """Revoke a live token; False when there was none by that id."""
+    return conn.execute(update(api_tokens).where(
+        T.account_id == account_id, T.id == token_id, T.revoked_at.is_(None))
+        .values(revoked_at=now)).rowcount > 0
+
+
+def token_used(conn: Connection, account_id: int, token_id: int, now: int) -> None:
+    conn.execute(update(api_tokens).where(T.account_id == account_id, T.id == token_id)
+                 .values(last_used_at=now))
 
 
 def insert_user(conn: Connection, account_id: int, email: str, name: str, password_hash: str,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Float, and_, cast, func, select
+from sqlalchemy import Connection, Float, Numeric, and_, cast, func, select
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.objects import ObjectType
@@ -116,7 +117,7 @@ def names(conn: Connection, account_id: int, refs: Sequence[tuple[ObjectType, in
 class BoardColumn:
     stage_id: str
     count: int
-    amount: float
+    amount: Decimal
     deals: list[RecordRow]
 
 
@@ -127,11 +128,21 @@ def deal_board(conn: Connection, account_id: int, pipeline_id: str, stage_ids: S
     js = JsonSql(conn)
     scope = (R.account_id == account_id, R.object_type == int(ObjectType.DEAL),
              R.archived.is_(False), R.pipeline == pipeline_id)
-    amount = (cast(js.text(R.props, "amount"), Float) if is_postgres(conn)
+    # Summed as decimals: two amounts of 1e308 overflow a float sum (an error on
+    # PostgreSQL, infinity on SQLite), not a NUMERIC one.
+    pg = is_postgres(conn)
+    amount = (cast(js.text(R.props, "amount"), Numeric) if pg
               else cast(js.num(R.props, "amount"), Float))
-    totals = {r.dealstage: (int(r.n), float(r.total or 0)) for r in conn.execute(
+    totals = {r.dealstage: (int(r.n), _decimal(r.total)) for r in conn.execute(
         select(R.dealstage, func.count().label("n"),
                func.sum(amount).label("total")).where(*scope).group_by(R.dealstage))}
+    for stage, (n, total) in list(totals.items()):
+        if not total.is_finite():
+            # SQLite has no decimal sum: the rare stage whose float sum overflowed is
+            # summed again here, exactly.
+            exact = sum((_decimal(v) for v, in conn.execute(
+                select(amount).where(*scope, R.dealstage == stage))), Decimal(0))
+            totals[stage] = (n, exact)
     ranked = (select(records_table, func.row_number().over(
         partition_by=R.dealstage, order_by=(R.updated_at.desc(), R.id.desc())).label("rn"))
         .where(*scope).subquery())
@@ -139,5 +150,12 @@ def deal_board(conn: Connection, account_id: int, pipeline_id: str, stage_ids: S
     for row in conn.execute(select(ranked).where(ranked.c.rn <= per_stage)
                             .order_by(ranked.c.dealstage, ranked.c.rn)):
         cards.setdefault(row.dealstage, []).append(row_to_record(row))
-    return {s: BoardColumn(s, totals.get(s, (0, 0.0))[0], totals.get(s, (0, 0.0))[1],
-                           cards.get(s, [])) for s in stage_ids}
+    return {s: BoardColumn(s, totals.get(s, (0, Decimal(0)))[0],
+                           totals.get(s, (0, Decimal(0)))[1], cards.get(s, []))
+            for s in stage_ids}
+
+
+def _decimal(value: Any) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))

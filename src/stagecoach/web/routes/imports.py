@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from stagecoach.domain.csv_cells import safe_row
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.imports import ColumnSpec
 from stagecoach.domain.objects import ObjectType
@@ -182,10 +183,12 @@ def errors_csv(request: Request, import_id: str) -> Response:
     header = list(imp.options.get("header") or [])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*header, "rowNumber", "errorType", "errorMessage", "columnName"])
+    writer.writerow(safe_row([*header, "rowNumber", "errorType", "errorMessage",
+                              "columnName"]))
     for r in rows:
         cells = list(r.raw_row) if isinstance(r.raw_row, list) else [r.raw_row]
-        writer.writerow([*cells, r.row_number, r.error_type, r.reason, r.column_name or ""])
+        writer.writerow(safe_row([*cells, r.row_number, r.error_type, r.reason,
+                                  r.column_name or ""]))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f'attachment; filename="import-{iid}-errors.csv"'})

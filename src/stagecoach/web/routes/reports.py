@@ -261,7 +261,8 @@ def funnel_records(request: Request) -> Response:
     raw = _raw(request, ReportKind.FUNNEL)
     stage = request.query_params.get("stage") or ""
     after_s = request.query_params.get("after") or ""
-    after = int(after_s) if is_decimal(after_s) else None
+    # A page link the app wrote, or nonsense: nonsense starts from the beginning.
+    after = int(after_s) if is_decimal(after_s) and len(after_s) <= 18 else None
     bv: tuple[str | None] | None = None
     if "bv" in request.query_params:
         bv = (request.query_params["bv"] or None,)

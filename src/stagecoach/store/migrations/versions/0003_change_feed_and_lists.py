@@ -25,7 +25,7 @@ _WAVE1_ALL = (
     "crm.objects.deals.write crm.schemas.companies.read crm.schemas.companies.write "
     "crm.schemas.contacts.read crm.schemas.contacts.write crm.schemas.deals.read "
     "crm.schemas.deals.write forms lifecycle.demote lifecycle.migrate lifecycle.settings")
-_WAVE2 = ("crm.lists.read", "crm.lists.write", "events.read")
+_WAVE2 = ("automation", "crm.lists.read", "crm.lists.write", "events.read", "webhooks")
 
 
 def _account_fk(table: str) -> sa.ForeignKeyConstraint:
