@@ -108,3 +108,18 @@ def test_created_records_join_in_their_creating_unit(acct: Acct) -> None:
     lid = make_list(acct, "Everyone", branch([prop("email", "ALL_PROPERTY", "IS_UNKNOWN")]))
     cid = acct.contact()
     assert members(acct, lid) == {cid}
+
+
+def test_a_deal_won_moves_its_contacts_into_a_customer_list_in_the_same_unit(
+        acct: Acct) -> None:
+    # The write changed only the deal stage; its reactions changed the contacts' stage.
+    from tests.helpers import D
+
+    lid = make_list(acct, "Customers", stage_is("customer"))
+    cid = acct.contact("lead")
+    did = acct.create(D, {"dealname": "big", "dealstage": "appointmentscheduled"},
+                      assoc=[(C, cid, ())])
+    assert members(acct, lid) == set()
+    acct.update(D, did, {"dealstage": "closedwon"})
+    assert acct.stage(C, cid) == "customer"
+    assert members(acct, lid) == {cid}

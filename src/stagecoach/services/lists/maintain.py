@@ -31,12 +31,18 @@ FILTERS = (SourceType.CALCULATED.value, "list_filters")
 _ALWAYS = frozenset({"lastmodifieddate", "hs_lastmodifieddate"})
 
 
+def _changed(step: Step) -> set[str] | None:
+    """What the step changed, when known: its writer's `changed` covers its own op only,
+    so once reactions joined the step (a deal won moving contacts) anything may have."""
+    return step.changed if len(step.ops) == 1 else None
+
+
 def _due(lists: Sequence[ActiveList], step: Step) -> list[ActiveList]:
     """The lists the step may move records in or out of, in order: those reading what it
     changed, and, once one of them is due, those reading other lists' members."""
-    if step.changed is None:
+    if _changed(step) is None:
         return list(lists)
-    changed = set(step.changed) | _ALWAYS
+    changed = set(step.changed or ()) | _ALWAYS
     out = []
     for a in lists:
         if step.created.get(a.row.object_type) or not a.branch.properties_read.isdisjoint(
@@ -55,7 +61,8 @@ def maintain_step(ctx: Ctx, step: Step) -> None:
     if found.empty:
         return
     due = _due(found.active, step)
-    archive_possible = step.changed is None or ARCHIVED in step.changed
+    changed = _changed(step)
+    archive_possible = changed is None or ARCHIVED in changed
     statics = found.static_ids if archive_possible else ()
     if not due and not statics:
         return
