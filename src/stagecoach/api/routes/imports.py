@@ -5,6 +5,7 @@ request returns at once."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,21 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, message)
 
 
-def parse_request(raw: str) -> tuple[str, str, ObjectType, list[ColumnSpec], str | None, bool]:
-    """(name, file name, object type, column specs, default stage, migration) from
-    importRequest; `"migration": true` lets the rows set the "became a" dates (rule 17)."""
+@dataclass(frozen=True)
+class ImportRequest:
+    name: str
+    file_name: str
+    object_type: ObjectType
+    specs: list[ColumnSpec]
+    default_stage: str | None
+    migration: bool
+    list_id: int | None
+
+
+def parse_request(raw: str) -> ImportRequest:
+    """The importRequest field: `"migration": true` lets the rows set the "became a" dates
+    (rule 17); `"listId"` names a static list every imported or matched row joins
+    (automation spec rule 58)."""
     try:
         req = json.loads(raw)
     except ValueError:
@@ -84,7 +97,11 @@ def parse_request(raw: str) -> tuple[str, str, ObjectType, list[ColumnSpec], str
         raise _bad("migration is true or false")
     name = req.get("name") if isinstance(req.get("name"), str) else None
     file_name = str(f.get("fileName") or "import.csv")
-    return name or file_name, file_name, object_type, specs, stage, migration
+    list_raw = req.get("listId")
+    list_id = (None if list_raw is None
+               else whole_number(str(list_raw), "listId", low=1))
+    return ImportRequest(name or file_name, file_name, object_type, specs, stage, migration,
+                         list_id)
 
 
 @router.post("/crm/v3/imports")
@@ -101,9 +118,11 @@ async def start_import(request: Request) -> dict[str, Any]:
         raise _bad("The importRequest field (JSON text) is required")
     if not isinstance(upload, UploadFile):
         raise _bad("The files field (the file to import) is required")
-    name, file_name, object_type, specs, stage, migration = parse_request(raw)
-    if migration:
+    req = parse_request(raw)
+    if req.migration:
         require(request, SCOPE, MIGRATE_SCOPE)
+    if req.list_id is not None:
+        require(request, SCOPE, "crm.lists.write")
     sc: Stagecoach = request.app.state.sc
     try:
         path = await run_in_threadpool(files.save_upload, sc.engine, p.account_id, upload.file)
@@ -111,10 +130,11 @@ async def start_import(request: Request) -> dict[str, Any]:
         raise ApiError(413, str(exc)) from None
 
     def _start(ctx: Any) -> int:
-        return imports.start(ctx, name=name, object_type=object_type, file_path=path,
-                             file_name=upload.filename or file_name, specs=specs,
-                             default_stage=stage, created_by=p.user_id,
-                             migration=migration)
+        return imports.start(ctx, name=req.name, object_type=req.object_type,
+                             file_path=path, file_name=upload.filename or req.file_name,
+                             specs=req.specs, default_stage=req.default_stage,
+                             created_by=p.user_id, migration=req.migration,
+                             list_id=req.list_id)
 
     try:
         import_id = await run_in_threadpool(unit.run, request, p.account_id, _start)

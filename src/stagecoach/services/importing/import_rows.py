@@ -10,6 +10,7 @@ reason.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from stagecoach.domain.writes import WriteOptions
 from stagecoach.services.core import writes
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.core.writes import ItemResult, ItemWrite
+from stagecoach.services.lists import manual
 from stagecoach.services.records import records
 from stagecoach.services.records.associations import AssociationRequest, associate
 from stagecoach.services.records.records import NewRecord
@@ -29,6 +31,7 @@ from stagecoach.store.importing.imports import ImportRow, NewError
 from stagecoach.store.records import associations as assoc_store
 from stagecoach.store.records import records as record_store
 
+log = logging.getLogger("stagecoach.imports")
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 # The primary association type from each importable object to a company.
 _PRIMARY_COMPANY = {C: 1, D: 5}
@@ -40,6 +43,8 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     errors: list[NewError] = field(default_factory=list)
+    # The records the rows created or matched (for the import's list, rule 58).
+    written: list[int] = field(default_factory=list)
 
 
 def apply_rows(ctx: Ctx, imp: ImportRow, mapping: rules.Mapping_,
@@ -64,7 +69,20 @@ def apply_rows(ctx: Ctx, imp: ImportRow, mapping: rules.Mapping_,
                     f"{imp.name} (migration)" if migration else imp.name)
     for group in rules.passes(plans):
         _apply_pass(ctx, mapping, group, source, WriteOptions(migration), counts, raw)
+    list_id = imp.options.get("listId")
+    if list_id is not None and counts.written:
+        _add_to_list(ctx, int(list_id), counts.written, source)
     return counts
+
+
+def _add_to_list(ctx: Ctx, list_id: int, record_ids: Sequence[int], source: Source) -> None:
+    """Every row the chunk created or matched joins the import's list (rule 58), in the
+    chunk's transaction. A list deleted (or made active) since the import started is left
+    alone: the rows are what the import is for."""
+    try:
+        manual.change(ctx, list_id, [str(i) for i in dict.fromkeys(record_ids)], [], source)
+    except DomainError:
+        log.warning("import list %s is gone or no longer static; rows not added", list_id)
 
 
 def _error(e: RowError, cells: Sequence[str]) -> NewError:
@@ -126,6 +144,8 @@ def _collect(mapping: rules.Mapping_, plans: Sequence[RowPlan], results: Sequenc
              counts: Counts, failed: dict[int, NewError], raw: Mapping[int, Sequence[str]],
              *, created: bool) -> None:
     for p, r in zip(plans, results, strict=True):
+        if r.error is None and r.record_id is not None:
+            counts.written.append(r.record_id)
         if r.error is not None:
             failed[p.row] = _row_error(mapping, p, r.error, raw[p.row])
         elif created:

@@ -21,13 +21,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from stagecoach.domain import imports as rules
-from stagecoach.domain.errors import DomainError, NotFound
+from stagecoach.domain.errors import DomainError, NotFound, ValidationError
 from stagecoach.domain.imports import ColumnSpec
+from stagecoach.domain.lists.model import ProcessingType
 from stagecoach.domain.objects import ObjectType
 from stagecoach.services.core import uow
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.importing import import_file, import_rows
 from stagecoach.services.importing.import_file import FileCheck, ImportFileError
+from stagecoach.services.lists import definitions as list_definitions
 from stagecoach.services.worker import queue
 from stagecoach.store.importing import imports as store
 from stagecoach.store.importing.imports import ImportRow, State
@@ -41,22 +43,39 @@ FIRST_CHUNK = 100
 
 def start(ctx: Ctx, *, name: str, object_type: ObjectType, file_path: Path, file_name: str,
           specs: Sequence[ColumnSpec] | None, default_stage: str | None,
-          created_by: int | None = None, migration: bool = False) -> int:
+          created_by: int | None = None, migration: bool = False,
+          list_id: int | None = None) -> int:
     """Record an import after checking its header and mapping (errors are raised now, so a
     caller hears about a bad mapping at once), with its work item: a worker applies its
     rows with `run` once this transaction commits. An import flagged as a `migration` may
-    set the "became a" dates (rule 17)."""
+    set the "became a" dates (rule 17); one with a `list_id` adds every row it creates or
+    matches to that static list (automation spec rule 58)."""
     header = import_file.header(file_path)
     mapping = rules.build_mapping(ctx.catalog, object_type, header, specs, default_stage)
+    if list_id is not None:
+        _check_list(ctx, list_id, object_type)
     import_id = store.create(
         ctx.conn, ctx.account_id, name=name[:200] or file_name[:200], object_type=object_type,
         file_path=str(file_path), file_name=file_name[:255],
         file_size=file_path.stat().st_size, mapping=rules.mapping_to_json(mapping),
-        options={"header": header[:rules.MAX_COLUMNS], **({"migration": True} if migration
-                                                          else {})},
+        options={"header": header[:rules.MAX_COLUMNS],
+                 **({"migration": True} if migration else {}),
+                 **({"listId": list_id} if list_id is not None else {})},
         created_by=created_by, now=ctx.now)
     queue.enqueue(ctx.conn, ctx.account_id, KIND, import_id, ctx.now)
     return import_id
+
+
+def _check_list(ctx: Ctx, list_id: int, object_type: ObjectType) -> None:
+    row = list_definitions.require(ctx, list_id)
+    if row.processing_type == ProcessingType.DYNAMIC:
+        raise ValidationError(f"List {list_id} is DYNAMIC: its filters decide its members; "
+                              "an import adds to a MANUAL or SNAPSHOT list",
+                              code="DYNAMIC_LIST_MEMBERSHIP", listId=str(list_id))
+    if row.object_type is not object_type:
+        raise ValidationError(f"List {list_id} holds {row.object_type.plural}; this import "
+                              f"writes {object_type.plural}", code="LIST_OBJECT_TYPE",
+                              listId=str(list_id))
 
 
 def fail(conn: Connection, account_id: int, import_id: int, reason: str, now: int) -> bool:
