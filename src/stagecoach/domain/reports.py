@@ -28,7 +28,7 @@ from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.filters import FilterGroup, parse_groups
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.values import PropertyType, iso_to_ms
+from stagecoach.domain.values import PropertyType, iso_to_ms, whole_number
 
 
 class ReportKind(StrEnum):
@@ -50,7 +50,7 @@ class Interval(StrEnum):
 
 
 COMMON_KEYS = frozenset({"objectType", "from", "to", "asOf", "filterGroups", "breakdown",
-                         "stages"})
+                         "stages", "listId"})
 KEYS = {
     ReportKind.FUNNEL: COMMON_KEYS | {"mode"},
     ReportKind.TIME_IN_STAGE: COMMON_KEYS,
@@ -69,6 +69,8 @@ class ReportParams:
     as_of: int | None = None
     breakdown: str | None = None
     filter_groups: tuple[FilterGroup, ...] = ()
+    # A list whose members are the segment (automation spec rule 58), with filterGroups.
+    list_id: int | None = None
 
 
 def _choice(raw: Mapping[str, object], key: str, enum: type[StrEnum], default: StrEnum
@@ -171,6 +173,8 @@ def parse_params(kind: ReportKind, raw: Mapping[str, object], catalog: Catalog) 
         breakdown=breakdown,
         filter_groups=parse_groups(groups_raw or None, object_type,
                                    catalog.require_definition),
+        list_id=(None if raw.get("listId") in (None, "")
+                 else whole_number(str(raw.get("listId")), "listId", low=1)),
     )
 
 

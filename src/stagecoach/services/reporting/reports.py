@@ -22,13 +22,21 @@ from stagecoach.domain.report_results import (
 )
 from stagecoach.domain.reports import FunnelMode, ReportKind, ReportParams
 from stagecoach.services.core.context import Ctx
+from stagecoach.services.lists import definitions as list_definitions
 from stagecoach.store.reporting import reports as rs
 
 MAX_BUCKETS = 20_000
 
 
 def params(ctx: Ctx, kind: ReportKind, raw: Mapping[str, object]) -> ReportParams:
-    return rd.parse_params(kind, raw, ctx.catalog)
+    p = rd.parse_params(kind, raw, ctx.catalog)
+    if p.list_id is not None:
+        found = list_definitions.require(ctx, p.list_id)
+        if found.object_type is not p.object_type:
+            raise ValidationError(f"List {p.list_id} holds {found.object_type.plural}, not "
+                                  f"{p.object_type.plural}", code="LIST_OBJECT_TYPE",
+                                  propertyName="listId")
+    return p
 
 
 def _breakdown_def(ctx: Ctx, p: ReportParams) -> PropertyDef | None:

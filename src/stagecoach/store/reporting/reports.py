@@ -62,12 +62,19 @@ from stagecoach.domain.stage_paths import TIME_WIDTH, encode_time
 from stagecoach.store.core.db import is_postgres
 from stagecoach.store.lifecycle import stage_codes
 from stagecoach.store.records.filters import compile_groups, property_value
-from stagecoach.store.schema import records, stage_paths, stage_stays, stay_exits
+from stagecoach.store.schema import (
+    list_memberships,
+    records,
+    stage_paths,
+    stage_stays,
+    stay_exits,
+)
 
 S = stage_stays.c
 X = stay_exits.c
 P = stage_paths.c
 R = records.c
+M = list_memberships.c
 Key = tuple[str | None, int]  # (breakdown value, step index)
 
 
@@ -86,6 +93,10 @@ class _Query:
                  compile_groups(p.filter_groups, pg)]
         if p.as_of is not None:
             conds.append(R.created_at <= p.as_of)
+        if p.list_id is not None:
+            # The list's members now: a list is a segment of records, not of their past.
+            conds.append(R.id.in_(select(M.record_id).where(
+                M.account_id == account_id, M.list_id == p.list_id)))
         cols: list[ColumnElement[Any]] = [R.id.label("record_id")]
         if p.breakdown is not None:
             assert breakdown is not None and breakdown.name == p.breakdown
@@ -94,7 +105,8 @@ class _Query:
         # Without a segment or a breakdown, nothing needs the record rows but the few to
         # leave out (archived then, or created later): an anti-join on a small set instead
         # of a join with every record.
-        self.joined = bool(p.filter_groups) or p.breakdown is not None
+        self.joined = (bool(p.filter_groups) or p.breakdown is not None
+                       or p.list_id is not None)
         # `= true` (not IS TRUE) so that the partial index on archived records is used.
         mine = [R.account_id == account_id, R.object_type == int(p.object_type)]
         self.excluded: Any = select(R.id).where(*mine, R.archived == true())
