@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.backfill import AtDealStages, EmptyStage, FollowCompany, Plan
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
@@ -132,8 +133,8 @@ def stage_chunk(conn: Connection, account_id: int, op_id: int, ot: ObjectType, p
              "source_type", "source_id", "source_label", "user_id", "cause_kind", "cause_id"],
             select(literal(account_id), literal(op_id), literal(int(ot)), chunk.c.record_id,
                    chunk.c.new, literal(True), literal(SOURCE.type.value),
-                   literal(SOURCE.id), literal(SOURCE.label), literal(None), literal("job"),
-                   literal(job_id)),
+                   literal(SOURCE.id), literal(SOURCE.label), literal(None),
+                   literal(CauseKind.JOB.value), literal(job_id)),
         )
     )
     # The range (after, last] holds exactly the rows counted above (same query, same
