@@ -21,6 +21,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.backfill import AtDealStages, EmptyStage, FollowCompany, Plan
@@ -28,7 +29,6 @@ from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
-from stagecoach.store.lifecycle.stage_moves import position
 from stagecoach.store.schema import associations, property_history, records, stage_moves
 
 R = records.c
@@ -67,6 +67,15 @@ def _targets(account_id: int, ot: ObjectType, plan: Plan) -> list[Select]:  # ty
                 .where(A.account_id == account_id, A.from_type == int(C),
                        A.to_type == int(CO), A.type_id == 1))
     return out
+
+
+def position(col: ColumnElement[str | None], stages: StageSet) -> ColumnElement[int]:
+    """`StageSet.ord` in SQL: a stage's position in the current order, and an empty or
+    unknown value's."""
+    if not len(stages):
+        return literal(stages.ord(None))
+    return case(*((col == literal_column(f"'{s}'"), stages.ord(s)) for s in stages.values),
+                else_=stages.ord(None))
 
 
 def moves_query(account_id: int, ot: ObjectType, plan: Plan, stages: StageSet
