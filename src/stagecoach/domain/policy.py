@@ -1,4 +1,9 @@
-"""The forward-only write policy (lifecycle spec rules 1-5 and 8)."""
+"""The forward-only write policy (lifecycle spec rules 1-5 and 8).
+
+`decide` is the one statement of what a stage write does: a write planned one record at a
+time asks it directly (domain/writes.py), and the set-based store asks it once per group
+of like moves and applies its answers (store/lifecycle/stage_moves.py).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,13 @@ class Outcome(StrEnum):
     APPLY = "apply"
     NOOP = "noop"
     BLOCKED = "blocked"
+
+
+class Refusal(StrEnum):
+    """Why a forward-only write was blocked, as the blocked-writes log says it."""
+
+    BACKWARD = "backward"
+    LAST_STAGE = "last_stage"
 
 
 # A person in the web app may set any stage (rule 3); everything else is automation or
@@ -59,7 +71,7 @@ def empty_clears(source: SourceType) -> bool:
 @dataclass(frozen=True)
 class Decision:
     outcome: Outcome
-    reason: str | None = None
+    reason: Refusal | None = None
 
 
 class BackwardWriteRejected(ValidationError):
@@ -75,7 +87,7 @@ def decide(stages: StageSet, current: str | None, target: str | None, mode: Mode
         return Decision(Outcome.APPLY)
     if mode is Mode.ANY or stages.is_forward(current, target):
         return Decision(Outcome.APPLY)
-    reason = "last_stage" if current == stages.last else "backward"
+    reason = Refusal.LAST_STAGE if current == stages.last else Refusal.BACKWARD
     if mode is Mode.REJECT_BACKWARD:
         raise BackwardWriteRejected(
             f"lifecyclestage cannot move backward from {current!r} to {target!r} "
@@ -86,3 +98,11 @@ def decide(stages: StageSet, current: str | None, target: str | None, mode: Mode
             attemptedValue=target,
         )
     return Decision(Outcome.BLOCKED, reason)
+
+
+def decide_staged(stages: StageSet, current: str | None, target: str | None,
+                  forward_only: bool) -> Decision:
+    """The decision on a move staged for the store: a forward-only one (automation, a
+    settings backfill) is held to the policy here; any other was planned with `decide`
+    already and only a no-op is left to drop."""
+    return decide(stages, current, target, Mode.FORWARD_ONLY if forward_only else Mode.ANY)

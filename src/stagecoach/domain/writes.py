@@ -111,7 +111,8 @@ def plan_write(
             if decision.outcome is policy.Outcome.APPLY:
                 plan.stage = (new,)
             elif decision.outcome is policy.Outcome.BLOCKED:
-                plan.blocked.append(Blocked(name, new, old, decision.reason or "backward"))
+                plan.blocked.append(Blocked(name, new, old,
+                                          decision.reason or policy.Refusal.BACKWARD))
             continue
         if new == old:
             continue

@@ -7,6 +7,7 @@ from typing import Any
 
 from stagecoach.domain import lifecycle_dates as ld
 from stagecoach.domain.catalog import Catalog
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.properties import PropertyDef
 from stagecoach.domain.stages import StageSet
@@ -133,8 +134,9 @@ def _source_text(row: Any, emails: dict[int, str]) -> dict[str, Any]:
 
 def describe_causes(ctx: Ctx, rows: list[Any]) -> dict[int, str]:
     """A short sentence for the cause of each automated version (rule 42)."""
-    prop_ids = [r.cause_id for r in rows if r.cause_kind == "property" and r.cause_id]
-    assoc_ids = [r.cause_id for r in rows if r.cause_kind == "association" and r.cause_id]
+    prop_ids = [r.cause_id for r in rows if r.cause_kind == CauseKind.PROPERTY and r.cause_id]
+    assoc_ids = [r.cause_id for r in rows
+                 if r.cause_kind == CauseKind.ASSOCIATION and r.cause_id]
     props = record_views.history_by_ids(ctx.conn, ctx.account_id, prop_ids)
     assocs = record_views.association_log_by_ids(ctx.conn, ctx.account_id, assoc_ids)
     refs = [(ObjectType(c.object_type), c.record_id) for c in props.values()]
@@ -148,12 +150,12 @@ def describe_causes(ctx: Ctx, rows: list[Any]) -> dict[int, str]:
 
     out: dict[int, str] = {}
     for r in rows:
-        if r.cause_kind == "property" and r.cause_id in props:
+        if r.cause_kind == CauseKind.PROPERTY and r.cause_id in props:
             c = props[r.cause_id]
             ot = ObjectType(c.object_type)
             label = _value_label(ctx.catalog, ot, c.property, c.value)
             out[r.id] = f"{name(ot, c.record_id)}: {c.property} → {label}"
-        elif r.cause_kind == "association" and r.cause_id in assocs:
+        elif r.cause_kind == CauseKind.ASSOCIATION and r.cause_id in assocs:
             a = assocs[r.cause_id]
             verb = "associated with" if a.action == "add" else "disassociated from"
             out[r.id] = (f"{name(ObjectType(a.from_type), a.from_id)} {verb} "

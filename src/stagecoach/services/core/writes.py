@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from stagecoach.domain.causes import Cause
 from stagecoach.domain.errors import Conflict, DomainError, NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
@@ -24,7 +25,7 @@ from stagecoach.store.records.records import RecordRow
 class ItemWrite:
     record_id: int
     properties: Mapping[str, str | None]
-    cause: tuple[str, int] | None = None
+    cause: Cause | None = None
 
 
 @dataclass
@@ -142,7 +143,7 @@ def persist(
     ctx: Ctx,
     object_type: ObjectType,
     op: int,
-    entries: Sequence[tuple[RecordRow, WritePlan, tuple[str, int] | None]],
+    entries: Sequence[tuple[RecordRow, WritePlan, Cause | None]],
     source: Source,
     *,
     stage_note: str | None = None,
@@ -154,13 +155,13 @@ def persist(
                           ctx.now)
     history.append(conn, acc, [
         history.NewVersion(object_type, row.id, name, new, old, source,
-                           cause[0] if cause else None, cause[1] if cause else None)
+                           cause.kind if cause else None, cause.id if cause else None)
         for row, plan, cause in entries
         for name, new, old in plan.versions
     ], ctx.now, op)
     moves = [
         stage_moves.Move(object_type, row.id, plan.stage[0], False, source,
-                         cause[0] if cause else None, cause[1] if cause else None, stage_note)
+                         cause.kind if cause else None, cause.id if cause else None, stage_note)
         for row, plan, cause in entries
         if plan.stage is not None
     ]
@@ -169,7 +170,7 @@ def persist(
         ctx.at_least(stage_moves.apply(conn, acc, op, ctx.now, ctx.catalog.stages).now)
     blocked.append(conn, acc, [
         blocked.NewBlocked(object_type, row.id, b.property, b.attempted, b.kept, b.reason,
-                           source, cause[0] if cause else None, cause[1] if cause else None)
+                           source, cause.kind if cause else None, cause.id if cause else None)
         for row, plan, cause in entries
         for b in plan.blocked
     ], ctx.now, op)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 
 from stagecoach.domain import automation as rules
+from stagecoach.domain.causes import Cause
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.writes import WriteOptions
@@ -86,7 +87,7 @@ def _stamp_close_dates(ctx: Ctx, op: int, intent: rules.StampCloseDate) -> int |
                 continue
             days = max(0, (won_at - row.created_at) // DAY_MS)
             items.append(writes.ItemWrite(
-                rid, {"closedate": str(won_at), "days_to_close": str(days)}, (kind, cause)))
+                rid, {"closedate": str(won_at), "days_to_close": str(days)}, Cause(kind, cause)))
         if items:
             writes.write(ctx, ot, items, Source.automation("deal_won"),
                          WriteOptions(system=True))

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from stagecoach.domain import backfill as rules
 from stagecoach.domain import settings as settings_rules
+from stagecoach.domain.causes import Cause, CauseKind
 from stagecoach.domain.errors import NotFound, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.writes import WriteOptions
@@ -144,7 +145,7 @@ def _close_date_step(ctx: Ctx, job_id: int, plan: rules.Plan, ot: ObjectType, af
     writes.write(ctx, ot, [
         writes.ItemWrite(rid, {"closedate": str(won_at),
                                "days_to_close": str(max(0, (won_at - created) // DAY_MS))},
-                         ("job", job_id))
+                         Cause(CauseKind.JOB, job_id))
         for rid, created, won_at in rows
     ], store.SOURCE, WriteOptions(system=True))
     result["closedates"] = int(result.get("closedates", 0)) + len(rows)

@@ -1,8 +1,7 @@
 """Why a record has its current stage (rule 42) and what the policy refused (rule 6).
 
 The chain starts at the latest `lifecyclestage` version and follows `cause_kind`/`cause_id`
-back ("property": a property_history id; "association": an association_history id) until a
-version that nothing caused: the write that started it all.
+back (domain/causes.py) until a version that nothing caused: the write that started it all.
 """
 
 from __future__ import annotations
@@ -11,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from stagecoach.domain import associations as atypes
 from stagecoach.domain import explain as text
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.errors import NotFound
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source, SourceType
@@ -39,16 +40,16 @@ def explain(ctx: Ctx, object_type: ObjectType, record_id: int) -> dict[str, Any]
     ).first()
     chain: list[dict[str, Any]] = []
     steps: list[text.Step] = []
-    kind: str | None = "property" if latest is not None else None
+    kind: str | None = CauseKind.PROPERTY if latest is not None else None
     cause_id: int | None = latest.id if latest is not None else None
     seen: set[tuple[str, int]] = set()
     while kind is not None and cause_id is not None and len(chain) < MAX_CHAIN:
         if (kind, cause_id) in seen:
             break
         seen.add((kind, cause_id))
-        if kind == "property":
+        if kind == CauseKind.PROPERTY:
             found = _property_step(ctx, cause_id)
-        elif kind == "association":
+        elif kind == CauseKind.ASSOCIATION:
             found = _association_step(ctx, cause_id)
         else:
             break  # e.g. a backfill job: the version's own rule says everything
@@ -135,7 +136,7 @@ def _association_step(ctx: Ctx, aid: int) -> tuple[dict[str, Any], text.Step, No
              "from": None if added else target, "to": target if added else None,
              "rule": rule, "sourceType": a.source_type, "sourceId": a.source_id,
              "timestamp": ms_to_iso(a.ts), "associationTypeId": a.type_id}
-    primary = " (primary)" if a.type_id in (1, 2, 5, 6) else ""
+    primary = " (primary)" if a.type_id in atypes.PRIMARY_TYPE_IDS else ""
     what = (f"became associated with {tt.singular} {a.to_id}{primary}" if added
             else f"lost its association with {tt.singular} {a.to_id}")
     step = text.Step(ft.singular, a.from_id, what, a.source_type, a.source_id, None,

@@ -94,7 +94,7 @@ def add_links(ctx: Ctx, step: int, requests: Sequence[AssociationRequest], sourc
                 demote.append(Link(x.from_type, x.from_id, x.to_type, old, tid))
     links = others + list(final.values())
     new_primary: dict[int, int | None] = {
-        h: x.to_id for (t, h), x in final.items() if t == 1
+        h: x.to_id for (t, h), x in final.items() if t == atypes.CONTACT_TO_PRIMARY_COMPANY
     }
     store.remove(ctx.conn, ctx.account_id, demote, ctx.now, step, source)
     store.add(ctx.conn, ctx.account_id, links, ctx.now, step, source)
@@ -118,7 +118,8 @@ def _unlink(ctx: Ctx, step: int, from_type: ObjectType, from_id: int, to_type: O
     store.remove(ctx.conn, ctx.account_id, found, ctx.now, step, source)
     recount(ctx, [(from_type, from_id), (to_type, to_id)])
     holder = from_id if from_type is C else to_id
-    if any(x.type_id in (1, 2) for x in found):
+    if any(x.type_id in (atypes.CONTACT_TO_PRIMARY_COMPANY, atypes.PRIMARY_COMPANY_TO_CONTACT)
+           for x in found):
         _set_associated_company(ctx, {holder: None}, source)
 
 

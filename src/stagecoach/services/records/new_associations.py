@@ -88,7 +88,7 @@ def plan(ctx: Ctx, object_type: ObjectType, wanted: Sequence[tuple[int, Sequence
                     continue
                 out.fresh.setdefault(w.source, []).append((ot, rid, int(w.to_type), w.to_id,
                                                            tid))
-                if tid == 1:  # contact -> primary company; the last one wins
+                if tid == atypes.CONTACT_TO_PRIMARY_COMPANY:  # the last one wins
                     primary = (w.to_id, w.source)
         calculated: list[tuple[str, str, Source]] = []
         if primary is not None and object_type is C:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from stagecoach.domain import associations as atypes
 from stagecoach.domain import lifecycle_dates, normalize
 from stagecoach.domain.creation import initial_stage
 from stagecoach.domain.errors import DomainError
@@ -214,8 +215,9 @@ def _wanted(item: NewRecord, plan: WritePlan, by_domain: Mapping[str, int], sour
            for to, tid, types in item.associations]
     company = by_domain.get(_email_domain(plan) or "")
     if company is not None:
-        has_primary = any(t is CO and 1 in types for t, _, types in item.associations)
-        out.append(new_associations.Wanted(CO, company, () if has_primary else (1,),
+        primary = atypes.CONTACT_TO_PRIMARY_COMPANY
+        has_primary = any(t is CO and primary in types for t, _, types in item.associations)
+        out.append(new_associations.Wanted(CO, company, () if has_primary else (primary,),
                                            BY_DOMAIN))
     return out
 

@@ -21,13 +21,14 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.backfill import AtDealStages, EmptyStage, FollowCompany, Plan
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
-from stagecoach.store.lifecycle.stage_moves import position
 from stagecoach.store.schema import associations, property_history, records, stage_moves
 
 R = records.c
@@ -66,6 +67,15 @@ def _targets(account_id: int, ot: ObjectType, plan: Plan) -> list[Select]:  # ty
                 .where(A.account_id == account_id, A.from_type == int(C),
                        A.to_type == int(CO), A.type_id == 1))
     return out
+
+
+def position(col: ColumnElement[str | None], stages: StageSet) -> ColumnElement[int]:
+    """`StageSet.ord` in SQL: a stage's position in the current order, and an empty or
+    unknown value's."""
+    if not len(stages):
+        return literal(stages.ord(None))
+    return case(*((col == literal_column(f"'{s}'"), stages.ord(s)) for s in stages.values),
+                else_=stages.ord(None))
 
 
 def moves_query(account_id: int, ot: ObjectType, plan: Plan, stages: StageSet
@@ -132,8 +142,8 @@ def stage_chunk(conn: Connection, account_id: int, op_id: int, ot: ObjectType, p
              "source_type", "source_id", "source_label", "user_id", "cause_kind", "cause_id"],
             select(literal(account_id), literal(op_id), literal(int(ot)), chunk.c.record_id,
                    chunk.c.new, literal(True), literal(SOURCE.type.value),
-                   literal(SOURCE.id), literal(SOURCE.label), literal(None), literal("job"),
-                   literal(job_id)),
+                   literal(SOURCE.id), literal(SOURCE.label), literal(None),
+                   literal(CauseKind.JOB.value), literal(job_id)),
         )
     )
     # The range (after, last] holds exactly the rows counted above (same query, same

@@ -30,6 +30,7 @@ from stagecoach.domain.automation import (
     StepSummary,
     Trigger,
 )
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store.core import driver
@@ -126,7 +127,7 @@ def _follow_statement(trigger: Trigger) -> Any:
     if trigger is Trigger.COMPANY_STAGE:
         q = (
             select(_ACC, _NEW_OP, literal(int(C)), A.from_id, H.value,
-                   *_source_columns(), literal("property"), H.id)
+                   *_source_columns(), literal(CauseKind.PROPERTY.value), H.id)
             .select_from(property_history)
             .join(associations, and_(A.account_id == H.account_id, A.to_type == int(CO),
                                      A.to_id == H.record_id, A.from_type == int(C),
@@ -149,7 +150,7 @@ def _follow_statement(trigger: Trigger) -> Any:
         q = (
             select(_ACC, _NEW_OP, literal(int(C)), AH.from_id,
                    company.c.lifecyclestage, *_source_columns(),
-                   literal("association"), AH.id)
+                   literal(CauseKind.ASSOCIATION.value), AH.id)
             .select_from(association_history)
             .join(company, and_(company.c.account_id == AH.account_id,
                                 company.c.object_type == int(CO), company.c.id == AH.to_id,
@@ -210,7 +211,7 @@ def _deal_partners(trigger: Trigger, ot: ObjectType) -> tuple[Any, list[Any], An
     return from_, conds, AH.to_id, AH.id, AH.from_id
 
 
-_CAUSE_KIND = {Trigger.DEAL_STAGE: "property", Trigger.ASSOCIATION: "association"}
+_CAUSE_KIND = {Trigger.DEAL_STAGE: CauseKind.PROPERTY, Trigger.ASSOCIATION: CauseKind.ASSOCIATION}
 
 
 @lru_cache(maxsize=8)
@@ -218,7 +219,7 @@ def _deal_rule_statement(trigger: Trigger, ot: ObjectType) -> Any:
     from_, conds, partner, cause, _ = _deal_partners(trigger, ot)
     q = (
         select(_ACC, _NEW_OP, literal(int(ot)), partner, _TARGET, *_source_columns(),
-               literal(_CAUSE_KIND[trigger]), func.min(cause))
+               literal(_CAUSE_KIND[trigger].value), func.min(cause))
         .select_from(from_).where(*conds).group_by(partner)
     )
     return stage_moves.insert().from_select(_MOVE_COLUMNS, q)
@@ -232,10 +233,10 @@ def _won_partners_statement(trigger: Trigger, ot: ObjectType) -> Any:
 
 def close_date_candidates(
     conn: Connection, account_id: int, op_id: int, intent: StampCloseDate
-) -> list[tuple[ObjectType, int, int, str, int]]:
+) -> list[tuple[ObjectType, int, int, CauseKind, int]]:
     """(object type, record id, won time, cause kind, cause id) of records associated with
     deals won in the step. Deals won together give the earliest time and first cause."""
-    found: dict[tuple[ObjectType, int], tuple[int, str, int]] = {}
+    found: dict[tuple[ObjectType, int], tuple[int, CauseKind, int]] = {}
     params = {"acc": account_id, "op": op_id, "stage_ids": list(intent.won_stage_ids)}
     kind = _CAUSE_KIND[intent.trigger]
     for ot in (C, CO):

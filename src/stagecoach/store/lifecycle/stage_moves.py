@@ -2,11 +2,13 @@
 
 Stage moves of one step are first staged as rows of `stage_moves` (by a direct write, or by
 an INSERT ... SELECT of a reaction), then applied here with a constant number of
-statements whatever their number: refused forward-only moves go to the blocked-writes log,
-one INSERT ... SELECT writes their history (and two statements the stays reports read,
-store/lifecycle/stays.py), and one UPDATE per distinct (old, new) pair moves the records and their
-derived date properties. `domain/lifecycle_dates.py` is the
-same rule for one record; a property-based test holds the two together.
+statements whatever their number. What each move does is not decided here: one grouped
+read gives the step's distinct (old, new, forward-only) moves, the policy answers for each
+(store/lifecycle/move_decisions.py), and the statements apply its answers: refused moves
+go to the blocked-writes log with its reason, one INSERT ... SELECT writes the history of
+the applied ones (and two statements the stays reports read, store/lifecycle/stays.py),
+and one UPDATE per distinct (old, new) pair moves the records and their derived date
+properties (store/lifecycle/stage_dates.py).
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    case,
-    cast,
     delete,
     exists,
     func,
@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 
-from stagecoach.domain import lifecycle_dates as ld
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
@@ -45,7 +45,9 @@ from stagecoach.store.core.bulk import insert_many
 from stagecoach.store.core.db import is_postgres, planner_without
 from stagecoach.store.core.ids import reserve, sequence_name
 from stagecoach.store.core.jsonsql import JsonSql
+from stagecoach.store.lifecycle import move_decisions as decisions
 from stagecoach.store.lifecycle import stays
+from stagecoach.store.lifecycle.stage_dates import derived_patch
 from stagecoach.store.schema import blocked_writes, property_history, records, stage_moves
 
 M = stage_moves.c
@@ -59,7 +61,7 @@ class Move:
     target: str | None
     forward_only: bool
     source: Source
-    cause_kind: str | None = None
+    cause_kind: CauseKind | None = None
     cause_id: int | None = None
     note: str | None = None
 
@@ -91,16 +93,6 @@ def stage_rows(conn: Connection, account_id: int, op_id: int, moves: Sequence[Mo
     )
 
 
-def position(col: ColumnElement[str | None], stages: StageSet) -> ColumnElement[int]:
-    """ord() in SQL: the stage's position in the current order, -1 for empty/unknown."""
-    if not len(stages):
-        return literal(-1)
-    return case(
-        *((col == literal_column(f"'{s}'"), i) for i, s in enumerate(stages.values)),
-        else_=-1,
-    )
-
-
 @dataclass(frozen=True)
 class MoveResult:
     moved: int
@@ -122,8 +114,9 @@ def apply(
     return MoveResult(moved, blocked, now)
 
 
-# Statements are built once per (stage order, object type, dialect) with bound parameters
-# and reused: building SQLAlchemy expressions costs far more than running them.
+# Statements are built once per object type and dialect (a move's, per stage order too)
+# with bound parameters and reused: building SQLAlchemy expressions costs far more than
+# running them.
 _ACC: Any = bindparam("acc", type_=BigInteger)
 _OP: Any = bindparam("op", type_=BigInteger)
 _NOW: Any = bindparam("now", type_=BigInteger)
@@ -187,27 +180,15 @@ class _Plan:
 
 
 @lru_cache(maxsize=256)
-def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
-    stages = StageSet.of((v, v) for v in values)
+def _plan(ot: ObjectType, pg: bool) -> _Plan:
     joined = _joined(ot, pg)
-    pos_target = position(M.target, stages)
-    pos_current = position(R.lifecyclestage, stages)
-    refused = and_(
-        M.forward_only.is_(True),
-        M.target.is_not(None),
-        pos_target <= pos_current,
-        R.lifecyclestage.is_distinct_from(M.target),
-        R.archived.is_(False),
-    )
-    reason = case((R.lifecyclestage == literal_column(f"'{stages.last}'"), "last_stage"),
-                  else_="backward") if values else literal("backward")
     return _Plan(
         lock=select(R.id, R.updated_at).where(moved_records(ot, pg)).order_by(R.id)
         .with_for_update(key_share=True),
         last_write=select(func.max(R.updated_at)).where(moved_records(ot, pg)),
-        # One grouped read tells what the policy does to each (old, new, forward-only,
-        # archived) group (`refuses` is the same rule as `refused`), so the statements that
-        # log refusals and drop non-moves run only when some group needs them.
+        # One grouped read is all the policy needs to answer for the step, and the
+        # statements that log refusals and drop non-moves run only when some group needs
+        # them.
         groups=select(R.lifecyclestage, M.target, M.forward_only, R.archived, func.count())
         .where(joined).group_by(R.lifecyclestage, M.target, M.forward_only, R.archived),
         log_refused=blocked_writes.insert().from_select(
@@ -217,11 +198,11 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
             select(
                 M.account_id, _row_id(pg, "blocked"), M.object_type, M.record_id,
                 literal("lifecyclestage"), M.target, R.lifecyclestage, M.source_type,
-                M.source_id, M.source_label, M.user_id, reason, _NOW, M.op_id, M.cause_kind,
-                M.cause_id,
-            ).where(joined, refused),
+                M.source_id, M.source_label, M.user_id, decisions.reason(), _NOW, M.op_id,
+                M.cause_kind, M.cause_id,
+            ).where(joined, decisions.refused()),
         ),
-        drop=_drop_statement(ot, pg, joined, refused),
+        drop=_drop_statement(ot, pg, joined),
         history=property_history.insert().from_select(
             ["account_id", "id", "object_type", "record_id", "property", "value", "old_value",
              "ts", "source_type", "source_id", "source_label", "user_id", "op_id",
@@ -238,13 +219,12 @@ def _plan(values: tuple[str, ...], ot: ObjectType, pg: bool) -> _Plan:
     )
 
 
-def _drop_statement(ot: ObjectType, pg: bool, joined: ColumnElement[bool],
-                    refused: ColumnElement[bool]) -> Any:
-    """Drop what will not move: refused moves, no-ops, and records archived meanwhile.
-    PostgreSQL joins from the step's moves (DELETE ... USING); an EXISTS there made it scan
-    the account's records once per move when it had no statistics on fresh rows. SQLite has
-    no DELETE ... USING and plans the EXISTS as a primary-key probe."""
-    dropped = refused | R.lifecyclestage.is_not_distinct_from(M.target) | R.archived.is_(True)
+def _drop_statement(ot: ObjectType, pg: bool, joined: ColumnElement[bool]) -> Any:
+    """Drop what will not move: all but the moves the policy applies, and records archived
+    meanwhile. PostgreSQL joins from the step's moves (DELETE ... USING); an EXISTS there
+    made it scan the account's records once per move when it had no statistics on fresh
+    rows. SQLite has no DELETE ... USING and plans the EXISTS as a primary-key probe."""
+    dropped = decisions.not_applied()
     if pg:
         return delete(stage_moves).where(joined, dropped)
     return delete(stage_moves).where(
@@ -291,8 +271,8 @@ def _apply_with(
     conn: Connection, account_id: int, op_id: int, ot: ObjectType, now: int, stages: StageSet,
     pg: bool,
 ) -> tuple[int, int, int]:
-    plan = _plan(stages.values, ot, pg)
-    params = {"acc": account_id, "op": op_id}
+    plan = _plan(ot, pg)
+    params: dict[str, Any] = {"acc": account_id, "op": op_id}
     if pg:
         # Lock in a fixed order before deciding, so that a concurrent writer cannot change a
         # stage between the decision and the update.
@@ -302,62 +282,24 @@ def _apply_with(
     # A writer that waited for another's lock must not write history dated before it.
     now = max(now, int(last or 0))
     params["now"] = now
-    groups = conn.execute(plan.groups, params).all()
-    blocked = sum(n for old, new, fwd, archived, n in groups
-                  if not archived and refuses(stages, old, new, fwd))
-    if blocked:
-        conn.execute(plan.log_refused, {**params, **_id_base(conn, account_id, "blocked",
-                                                             blocked)})
-    moving: dict[tuple[str | None, str | None], int] = {}
-    for old, new, fwd, archived, n in groups:
-        if not (archived or old == new or refuses(stages, old, new, fwd)):
-            moving[(old, new)] = moving.get((old, new), 0) + n
-    total = sum(moving.values())
-    if total < sum(g[4] for g in groups):
-        conn.execute(plan.drop, params)
+    decided = decisions.decide(stages, conn.execute(plan.groups, params).all())
+    if decided.blocked:
+        conn.execute(plan.log_refused, {**params, **decided.params(),
+                                        **_id_base(conn, account_id, "blocked",
+                                                   decided.blocked)})
+    total = decided.moved
+    if decided.dropped:
+        conn.execute(plan.drop, {**params, **decided.params()})
     if total:
         conn.execute(plan.history, {**params, **_id_base(conn, account_id, "history", total)})
         stays.maintain(conn, account_id, op_id, ot, now, pg)
-        for old, new in moving:
+        for old, new in decided.applied:
             conn.execute(_move_statement(stages.values, ot, pg, old, new), params)
     conn.execute(plan.clear, params)
-    return total, int(blocked), now
-
-
-def refuses(stages: StageSet, current: str | None, target: str | None,
-            forward_only: bool) -> bool:
-    """A forward-only move that is not forward (and not a no-op) is refused (rules 1, 5):
-    the rule `refused` states in SQL."""
-    return (bool(forward_only) and target is not None and current != target
-            and not stages.is_forward(current, target))
+    return total, decided.blocked, now
 
 
 def _id_base(conn: Connection, account_id: int, kind: str, n: int) -> dict[str, int]:
     if is_postgres(conn):
         return {}
     return {"id_base": reserve(conn, account_id, kind, n) - 1}
-
-
-def derived_patch(
-    jsql: JsonSql, old: str | None, new: str | None, now: int | ColumnElement[Any],
-    stages: StageSet,
-) -> list[tuple[str, ColumnElement[Any]]]:
-    """SQL form of `lifecycle_dates.stage_transition` (a NULL removes the key)."""
-    items: list[tuple[str, ColumnElement[Any]]] = []
-    now_sql = jsql.bigint(now) if isinstance(now, int) else cast(now, BigInteger)
-    if old:
-        entered = jsql.num(R.props, ld.entered_key(old))
-        cumulative = jsql.num(R.props, ld.cumulative_key(old))
-        items.append((ld.exited_key(old), now_sql))
-        items.append((ld.latest_key(old), jsql.bigint(now_sql - entered)))
-        items.append((
-            ld.cumulative_key(old),
-            case((entered.is_(None), cumulative),
-                 else_=func.coalesce(cumulative, 0) + now_sql - entered),
-        ))
-    if new:
-        items.extend((ld.became_key(s), null()) for s in stages.after(new))
-        items.append((ld.entered_key(new), now_sql))
-        items.append((ld.became_key(new),
-                      func.coalesce(jsql.num(R.props, ld.became_key(new)), now_sql)))
-    return items

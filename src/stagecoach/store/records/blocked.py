@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store.core import ids as id_alloc
@@ -25,7 +26,7 @@ class NewBlocked:
     kept: str | None
     reason: str
     source: Source
-    cause_kind: str | None = None
+    cause_kind: CauseKind | None = None
     cause_id: int | None = None
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store.core import ids as id_alloc
@@ -24,7 +25,7 @@ class NewVersion:
     value: str | None
     old_value: str | None
     source: Source
-    cause_kind: str | None = None
+    cause_kind: CauseKind | None = None
     cause_id: int | None = None
     note: str | None = None
 

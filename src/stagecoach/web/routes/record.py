@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from stagecoach.domain import associations as atypes
 from stagecoach.domain.errors import DomainError, ValidationError
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.values import is_decimal, to_wire
@@ -214,7 +215,7 @@ async def add_association(request: Request, record_id: int) -> Response:
 
     def add(ctx: Ctx) -> tuple[str, list[str]]:
         other_id = _find(ctx, other, text(form, "target", 254))
-        types = ((1,) if ot is C else (2,)) if primary else ()
+        types = (atypes.primary_type(ot, other).id,) if primary else ()
         req = AssociationRequest(ot, record_id, other, other_id, types)
         err = associations.validate(ctx, [req])[0]
         if err is not None:
@@ -254,8 +255,9 @@ async def make_primary(request: Request, record_id: int, other_id: int) -> Respo
     url = f"/{kind}/{record_id}"
 
     def primary(ctx: Ctx) -> list[str]:
-        req = (AssociationRequest(C, record_id, CO, other_id, (1,)) if ot is C
-               else AssociationRequest(C, other_id, CO, record_id, (1,)))
+        types = (atypes.CONTACT_TO_PRIMARY_COMPANY,)
+        req = (AssociationRequest(C, record_id, CO, other_id, types) if ot is C
+               else AssociationRequest(C, other_id, CO, record_id, types))
         err = associations.validate(ctx, [req])[0]
         if err is not None:
             raise err
@@ -294,8 +296,7 @@ async def create_related(request: Request, record_id: int) -> Response:
     def make(ctx: Ctx) -> tuple[str, list[str]]:
         if not record_store.load(ctx.conn, ctx.account_id, ot, [record_id]):
             raise WebError(404, f"This {ot.singular} does not exist")
-        # Type 1 is a contact's primary company, 2 the same pair seen from the company.
-        types = ((1,) if other is C else (2,)) if primary else ()
+        types = (atypes.primary_type(other, ot).id,) if primary else ()
         result = records.create(ctx, other, [NewRecord(props, [(ot, record_id, types)])],
                                 ui_source(session))[0]
         if result.error is not None:
@@ -329,7 +330,7 @@ async def create_deal(request: Request, record_id: int) -> Response:
         if not record_store.load(ctx.conn, ctx.account_id, ot, [record_id]):
             raise WebError(404, f"This {ot.singular} does not exist")
         # From a company's page the company is the deal's primary company, as in HubSpot.
-        assoc = [(ot, record_id, (5,) if ot is CO else ())]
+        assoc = [(ot, record_id, (atypes.DEAL_TO_PRIMARY_COMPANY,) if ot is CO else ())]
         result = records.create(ctx, D, [NewRecord(props, assoc)], ui_source(session))[0]
         if result.error is not None:
             raise result.error
