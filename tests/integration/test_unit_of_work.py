@@ -157,3 +157,36 @@ def test_every_unit_runs_the_hooks_in_their_fixed_order() -> None:
 
     # Lifecycle reactions first: every later consumer reads what they changed too.
     assert hooks.STEP_HOOKS[0] is automation.settle_step
+
+
+def test_an_error_inside_a_planner_setting_is_the_error_raised(sc: Stagecoach) -> None:
+    """A deadlock inside planner_without must reach the retry as a deadlock: the RESET it
+    used to run on an aborted transaction replaced the error with "transaction aborted"."""
+    from sqlalchemy.exc import DBAPIError
+
+    from stagecoach.store.core import db
+
+    with pytest.raises(DBAPIError) as raised, sc.engine.begin() as conn, \
+            db.planner_without(conn, "nestloop"):
+        conn.exec_driver_sql("SELECT no_such_column FROM accounts")
+    assert "no_such_column" in str(raised.value)
+    assert "aborted" not in str(raised.value)
+
+
+def test_a_retried_unit_is_logged_with_its_reason(sc: Stagecoach, caplog: Any) -> None:
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    tries: list[int] = []
+
+    def flaky(conn: Any) -> str:
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("UPDATE x", {}, Exception("database is locked"))
+        return "done"
+
+    with caplog.at_level(logging.INFO, logger="stagecoach.uow"):
+        assert uow.run_conn(sc.engine, flaky) == "done"
+    assert len(tries) == 2
+    assert any("run again" in r.message and "locked" in r.message for r in caplog.records)

@@ -11,6 +11,7 @@ the use case asked for with `ctx.after_commit` (store/core/db.after_commit).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,12 +25,20 @@ from stagecoach.services.core.context import Ctx
 from stagecoach.store.core import db
 
 T = TypeVar("T")
+log = logging.getLogger("stagecoach.uow")
 ATTEMPTS = 5
 
 
 class Conflicted(Exception):
     """A use case found that a concurrent unit committed first what it meant to write (an
     idempotency key, say): worth running again."""
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    text = str(orig if orig is not None else exc).splitlines()[0][:200]
+    return f"{type(orig or exc).__name__}{f' [{code}]' if code else ''}: {text}"
 
 
 def _worth_again(exc: BaseException) -> bool:
@@ -85,6 +94,13 @@ def run_conn(engine: Engine, fn: Callable[[Connection], T], *, readonly: bool = 
                 return fn(conn)
         except Exception as exc:
             if attempt + 1 < attempts and _worth_again(exc):
+                # Logged: deadlocks and serialization failures that retries hide are how
+                # an operator finds a hot spot.
+                # (A unique value a concurrent unit wrote first is ordinary: info.)
+                level = (logging.INFO if isinstance(exc, IntegrityError | Conflicted)
+                         else logging.WARNING)
+                log.log(level, "unit of work run again (attempt %d of %d): %s",
+                        attempt + 2, attempts, _reason(exc))
                 time.sleep(0.02 * (2**attempt))
                 continue
             raise

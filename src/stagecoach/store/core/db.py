@@ -136,8 +136,9 @@ def planner_without(conn: Connection, *methods: str) -> Iterator[None]:
         return
     for m in methods:
         conn.exec_driver_sql(f"SET LOCAL enable_{m} = off")
-    try:
-        yield
-    finally:
-        for m in methods:
-            conn.exec_driver_sql(f"RESET enable_{m}")
+    # Reset on success only: after an error (a deadlock, say) the transaction is aborted,
+    # a RESET would fail with "current transaction is aborted" and hide the error that
+    # tells the unit of work to run again; the rollback ends SET LOCAL anyway.
+    yield
+    for m in methods:
+        conn.exec_driver_sql(f"RESET enable_{m}")
