@@ -37,7 +37,7 @@ class Conflicted(Exception):
 def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    text = str(orig if orig is not None else exc).splitlines()[0][:200]
+    text = (str(orig if orig is not None else exc).splitlines() or [""])[0][:200]
     return f"{type(orig or exc).__name__}{f' [{code}]' if code else ''}: {text}"
 
 
