@@ -26,7 +26,8 @@ COPY_MIN_ROWS = 100
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
                 ignore_conflicts: bool = False) -> None:
     """Insert rows (mappings sharing one set of keys). With `ignore_conflicts`, a row whose
-    key exists already is skipped (INSERT ... ON CONFLICT DO NOTHING)."""
+    primary key exists already is skipped (INSERT ... ON CONFLICT (key) DO NOTHING); a row
+    that breaks another unique index still fails, so a race on it is seen, not lost."""
     if not rows:
         return
     cols = list(rows[0].keys())
@@ -50,14 +51,16 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
                 for row in data:
                     copy.write_row(row)
         return
-    driver.executemany(conn, _insert_statement(table.name, names, len(cols), ignore_conflicts),
-                       data)
+    key = ", ".join(f'"{c.name}"' for c in table.primary_key.columns) if ignore_conflicts \
+        else ""
+    driver.executemany(conn, _insert_statement(table.name, names, len(cols), key), data)
 
 
 @lru_cache(maxsize=128)
-def _insert_statement(table: str, names: str, n: int, ignore_conflicts: bool) -> driver.Sql:
+def _insert_statement(table: str, names: str, n: int, conflict_key: str) -> driver.Sql:
     sql = f'INSERT INTO "{table}" ({names}) VALUES ({driver.marks(n)})'
-    return driver.Sql(sql + " ON CONFLICT DO NOTHING" if ignore_conflicts else sql)
+    return driver.Sql(sql + f" ON CONFLICT ({conflict_key}) DO NOTHING" if conflict_key
+                      else sql)
 
 
 def _dump_json(row: tuple[Any, ...], json_cols: Sequence[int]) -> tuple[Any, ...]:
