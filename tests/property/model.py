@@ -81,7 +81,7 @@ class Model:
         while queue:
             step = queue.popleft()
             for intent in rules.reactions(step.summary(), self.catalog):
-                if isinstance(intent, rules.StampCloseDate):
+                if isinstance(intent.rule, rules.StampCloseDate):
                     continue
                 moved = self._forward(self._targets(step, intent), now)
                 if moved.stages:
@@ -89,7 +89,8 @@ class Model:
 
     def _targets(self, step: Step, intent: rules.Intent) -> dict[tuple[ObjectType, int], str]:
         out: dict[tuple[ObjectType, int], str] = {}
-        if isinstance(intent, rules.FollowPrimaryCompany):
+        rule = intent.rule
+        if isinstance(rule, rules.FollowPrimaryCompany):
             if intent.trigger is rules.Trigger.COMPANY_STAGE:
                 for ot, co, new in step.stages:
                     if ot is CO and new is not None:
@@ -102,18 +103,18 @@ class Model:
                         stage = self.recs[(CO, co)].stage
                         if stage is not None:
                             out[(C, contact)] = stage
-        elif isinstance(intent, rules.DealRule):
+        elif isinstance(rule, rules.AtDealStages):
             if intent.trigger is rules.Trigger.DEAL_STAGE:
                 for deal, value in step.deal_stages:
-                    if value in intent.deal_stage_ids:
+                    if value in rule.deal_stage_ids:
                         for d, ot, rid in self.deal_links:
                             if d == deal:
-                                out[(ot, rid)] = intent.target
+                                out[(ot, rid)] = rule.target
             else:
                 for ft, deal, tt, rid, tid in step.assoc_added:
                     if (ft is D and tid == UNLABELLED[tt] and (deal, tt, rid) in self.deal_links
-                            and self.deals[deal] in intent.deal_stage_ids):
-                        out[(tt, rid)] = intent.target
+                            and self.deals[deal] in rule.deal_stage_ids):
+                        out[(tt, rid)] = rule.target
         return out
 
     # -- use cases ------------------------------------------------------------------------
@@ -187,10 +188,10 @@ def backfill_moves(model: Model, plan: Any) -> dict[tuple[ObjectType, int], tupl
                                                                                  str]]:
     """What applying a settings plan would move (domain/backfill.py), record by record:
     the furthest forward target among the rules that reach the record."""
-    from stagecoach.domain.backfill import AtDealStages, EmptyStage, FollowCompany
+    from stagecoach.domain.automation import AtDealStages, EmptyStage, FollowPrimaryCompany
 
     targets: dict[tuple[ObjectType, int], list[str]] = {}
-    for rule in plan.rules:
+    for rule in plan.stage_rules:
         if isinstance(rule, EmptyStage):
             for key, rec in model.recs.items():
                 if rec.stage is None:
@@ -199,7 +200,7 @@ def backfill_moves(model: Model, plan: Any) -> dict[tuple[ObjectType, int], tupl
             for deal, ot, rid in model.deal_links:
                 if model.deals[deal] in rule.deal_stage_ids:
                     targets.setdefault((ot, rid), []).append(rule.target)
-        elif isinstance(rule, FollowCompany):
+        elif isinstance(rule, FollowPrimaryCompany):
             for contact, company in model.primary.items():
                 stage = model.recs[(CO, company)].stage
                 if stage is not None:

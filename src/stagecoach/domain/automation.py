@@ -1,20 +1,26 @@
-"""Automation reactions (rules 19-24): what a step's changes make happen next.
+"""Automation (rules 19-24): the rules each setting makes, and what a step's changes make
+happen next.
 
-A step is summarised as groups of changes (which property of which object type got which
-value, which associations were added); `reactions` turns that into intents. The store runs
-each intent set-based, as one INSERT ... SELECT of stage moves, and the new step's changes
-are summarised in turn until nothing is left. Forward-only writes are monotonic, so the
-loop ends.
+`setting_rules` is the one model of what a setting does; reacting to a step and applying
+settings to existing records (domain/backfill.py) both run its rules. A step is summarised
+as groups of changes (which property of which object type got which value, which
+associations were added); `reactions` turns that into intents (a rule and what triggered
+it). The store runs each intent set-based, as one INSERT ... SELECT of stage moves, and the
+new step's changes are summarised in turn until nothing is left. Forward-only writes are
+monotonic, so the loop ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from stagecoach.domain import associations as atypes
 from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.objects import ObjectType
+from stagecoach.domain.settings import AutomationSettings
+from stagecoach.domain.stays import DAY_MS
 
 
 @dataclass(frozen=True)
@@ -63,72 +69,127 @@ class Trigger(StrEnum):
     ASSOCIATION = "association"         # a deal became associated in the step
 
 
-@dataclass(frozen=True)
-class FollowPrimaryCompany:
-    """Rule 21: a contact gets its primary company's stage."""
-
-    trigger: Trigger
-    rule: str = "company_sync"
-
+# The rules automation settings make, one model for both their uses: reacting to a step
+# (`reactions` below) and applying settings to existing records (domain/backfill.py).
 
 @dataclass(frozen=True)
-class DealRule:
-    """Rules 19, 20, 23: records associated with deals at `deal_stage_ids` get `target`."""
+class AtDealStages:
+    """Rules 19, 20, 23: records associated with a live deal at one of `deal_stage_ids`
+    get `target`."""
 
     rule: str
     target: str
     deal_stage_ids: tuple[str, ...]
-    trigger: Trigger
+
+
+@dataclass(frozen=True)
+class FollowPrimaryCompany:
+    """Rule 21: a contact gets its primary company's stage."""
+
+    rule: str = "company_sync"
+
+
+@dataclass(frozen=True)
+class EmptyStage:
+    """Rule 18's default stage: a record with no stage gets `target`. New records get it
+    when they are created (domain/creation.py); only applying the setting to existing
+    records reads this rule."""
+
+    target: str
 
 
 @dataclass(frozen=True)
 class StampCloseDate:
-    """Rule 20: closedate and days_to_close of records associated with a won deal."""
+    """Rule 20: closedate and days_to_close of records associated with a deal won at one
+    of `deal_stage_ids`, when they have no closedate."""
 
-    won_stage_ids: tuple[str, ...]
+    deal_stage_ids: tuple[str, ...]
+
+
+Rule = AtDealStages | FollowPrimaryCompany | EmptyStage | StampCloseDate
+
+
+def setting_rules(settings: AutomationSettings, catalog: Catalog) -> dict[str, tuple[Rule, ...]]:
+    """The rules each setting makes as it is, by the setting's key (`AutomationSettings.
+    to_json`); a setting that is off, or names only deal stages that do not exist, makes
+    none."""
+    out: dict[str, tuple[Rule, ...]] = {}
+    if settings.create_default.enabled:
+        out["createDefault"] = (EmptyStage(settings.create_default.stage),)
+    open_ids = tuple(catalog.deal_stage_ids(open_=True))
+    if settings.deal_created.enabled and open_ids:
+        out["dealCreated"] = (AtDealStages("deal_created", settings.deal_created.stage,
+                                           open_ids),)
+    won_ids = tuple(catalog.deal_stage_ids(won=True))
+    if settings.deal_won.enabled and won_ids:
+        out["dealWon"] = (AtDealStages("deal_won", settings.deal_won.stage, won_ids),
+                          StampCloseDate(won_ids))
+    pipeline = tuple(AtDealStages("pipeline_stage_rule", r.lifecycle_stage, (r.stage_id,))
+                     for r in settings.pipeline_stage_rules
+                     if catalog.deal_stage(r.stage_id) is not None)
+    if pipeline:
+        out["pipelineStageRules"] = pipeline
+    if settings.sync_with_primary_company:
+        out["syncWithPrimaryCompany"] = (FollowPrimaryCompany(),)
+    return out
+
+
+def days_to_close(created_at: int, won_at: int) -> int:
+    """Whole days from a record's creation to its deal's win; never negative (a record
+    created after its deal was won closed the day it was created)."""
+    return max(0, (won_at - created_at) // DAY_MS)
+
+
+def close_date_values(created_at: int, won_at: int) -> dict[str, str]:
+    """What rule 20 writes on a record with no closedate."""
+    return {"closedate": str(won_at), "days_to_close": str(days_to_close(created_at, won_at))}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A rule to run on what a step changed: `trigger` says which change."""
+
+    rule: AtDealStages | FollowPrimaryCompany | StampCloseDate
     trigger: Trigger
 
 
-Intent = FollowPrimaryCompany | DealRule | StampCloseDate
-
 C, CO, D = ObjectType.CONTACT, ObjectType.COMPANY, ObjectType.DEAL
 
+# A deal entering a stage is not a deal being created: the deal-created setting reacts only
+# to a deal becoming associated (rule 19).
+_DEAL_SETTINGS = {
+    Trigger.DEAL_STAGE: ("pipelineStageRules", "dealWon"),
+    Trigger.ASSOCIATION: ("pipelineStageRules", "dealCreated", "dealWon"),
+}
 
-def _deal_rules(catalog: Catalog, trigger: Trigger, entered: set[str] | None) -> list[Intent]:
-    """Deal rules for deals that entered one of `entered` stages (None: any stage)."""
-    s = catalog.settings
+
+def _deal_reactions(rules: dict[str, tuple[Rule, ...]], trigger: Trigger,
+                    entered: set[str] | None) -> list[Intent]:
+    """The deal rules for deals that entered one of `entered` stages (None: any stage),
+    narrowed to those stages."""
     out: list[Intent] = []
-
-    def hit(ids: Sequence[str]) -> tuple[str, ...]:
-        return tuple(i for i in ids if entered is None or i in entered)
-
-    for rule in s.pipeline_stage_rules:
-        ids = hit([rule.stage_id])
-        if ids and catalog.deal_stage(rule.stage_id) is not None:
-            out.append(DealRule("pipeline_stage_rule", rule.lifecycle_stage, ids, trigger))
-    if trigger is Trigger.ASSOCIATION and s.deal_created.enabled:
-        ids = hit(catalog.deal_stage_ids(open_=True))
-        if ids:
-            out.append(DealRule("deal_created", s.deal_created.stage, ids, trigger))
-    if s.deal_won.enabled:
-        ids = hit(catalog.deal_stage_ids(won=True))
-        if ids:
-            out.append(DealRule("deal_won", s.deal_won.stage, ids, trigger))
-            out.append(StampCloseDate(ids, trigger))
+    for key in _DEAL_SETTINGS[trigger]:
+        for rule in rules.get(key, ()):
+            if not isinstance(rule, AtDealStages | StampCloseDate):
+                continue
+            ids = tuple(i for i in rule.deal_stage_ids if entered is None or i in entered)
+            if ids:
+                out.append(Intent(replace(rule, deal_stage_ids=ids), trigger))
     return out
 
 
 def reactions(summary: StepSummary, catalog: Catalog) -> list[Intent]:
-    s = catalog.settings
+    rules = setting_rules(catalog.settings, catalog)
     out: list[Intent] = []
     entered = {v for v in summary.has_property(D, "dealstage") if v}
     if entered:
-        out.extend(_deal_rules(catalog, Trigger.DEAL_STAGE, entered))
+        out.extend(_deal_reactions(rules, Trigger.DEAL_STAGE, entered))
     if summary.has_association(D, C) or summary.has_association(D, CO):
-        out.extend(_deal_rules(catalog, Trigger.ASSOCIATION, None))
-    if s.sync_with_primary_company:
+        out.extend(_deal_reactions(rules, Trigger.ASSOCIATION, None))
+    for rule in rules.get("syncWithPrimaryCompany", ()):
+        assert isinstance(rule, FollowPrimaryCompany)
         if any(v for v in summary.has_property(CO, "lifecyclestage")):
-            out.append(FollowPrimaryCompany(Trigger.COMPANY_STAGE))
-        if summary.has_association(C, CO, 1):
-            out.append(FollowPrimaryCompany(Trigger.PRIMARY_SET))
+            out.append(Intent(rule, Trigger.COMPANY_STAGE))
+        if summary.has_association(C, CO, atypes.CONTACT_TO_PRIMARY_COMPANY):
+            out.append(Intent(rule, Trigger.PRIMARY_SET))
     return out

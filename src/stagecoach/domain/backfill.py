@@ -1,7 +1,9 @@
 """What applying automation settings to existing records means (rule 26).
 
 Changing a setting never rewrites the past by itself; *apply to existing records* does, as
-a HubSpot user would expect each setting to have acted had it always been on:
+a HubSpot user would expect each setting to have acted had it always been on: with the
+rules the setting makes for new events (`domain/automation.setting_rules`), run on every
+existing record instead of on what one step changed:
 
 - `createDefault` on with stage S: existing contacts and companies with an empty stage get S.
 - `dealCreated` on with S: records associated with an open deal get S.
@@ -22,64 +24,46 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from stagecoach.domain.automation import (
+    AtDealStages,
+    EmptyStage,
+    FollowPrimaryCompany,
+    Rule,
+    StampCloseDate,
+    setting_rules,
+)
 from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.settings import AutomationSettings
 
+# The settings whose change can move existing records, in the order pages list them.
+BACKFILL_KEYS = ("createDefault", "dealCreated", "dealWon", "pipelineStageRules",
+                 "syncWithPrimaryCompany")
 
-@dataclass(frozen=True)
-class EmptyStage:
-    """Records with no stage get `target`."""
-
-    target: str
-
-
-@dataclass(frozen=True)
-class AtDealStages:
-    """Records associated with a live deal at one of `deal_stage_ids` get `target`."""
-
-    rule: str
-    target: str
-    deal_stage_ids: tuple[str, ...]
+StageRule = EmptyStage | AtDealStages | FollowPrimaryCompany
 
 
-@dataclass(frozen=True)
-class FollowCompany:
-    """Contacts get their primary company's stage."""
-
-
-BackfillRule = EmptyStage | AtDealStages | FollowCompany
+def applicable(keys: Iterable[str]) -> list[str]:
+    """Those of `keys` that name a setting applying to existing records can change."""
+    named = set(keys)
+    return [k for k in BACKFILL_KEYS if k in named]
 
 
 @dataclass(frozen=True)
 class Plan:
-    rules: tuple[BackfillRule, ...]
-    won_stage_ids: tuple[str, ...]  # stamp closedate for records of deals at these stages
+    rules: tuple[Rule, ...]
 
     @property
-    def empty(self) -> bool:
-        return not self.rules and not self.won_stage_ids
+    def stage_rules(self) -> tuple[StageRule, ...]:
+        return tuple(r for r in self.rules if not isinstance(r, StampCloseDate))
+
+    @property
+    def won_stage_ids(self) -> tuple[str, ...]:
+        """Stamp closedate for records of deals at these stages."""
+        return tuple(i for r in self.rules if isinstance(r, StampCloseDate)
+                     for i in r.deal_stage_ids)
 
 
 def plan(keys: Iterable[str], settings: AutomationSettings, catalog: Catalog) -> Plan:
     """The backfill of the settings named by `keys`, as they are in `settings`."""
-    keys = set(keys)
-    rules: list[BackfillRule] = []
-    won: tuple[str, ...] = ()
-    if "createDefault" in keys and settings.create_default.enabled:
-        rules.append(EmptyStage(settings.create_default.stage))
-    if "dealCreated" in keys and settings.deal_created.enabled:
-        ids = tuple(catalog.deal_stage_ids(open_=True))
-        if ids:
-            rules.append(AtDealStages("deal_created", settings.deal_created.stage, ids))
-    if "dealWon" in keys and settings.deal_won.enabled:
-        won = tuple(catalog.deal_stage_ids(won=True))
-        if won:
-            rules.append(AtDealStages("deal_won", settings.deal_won.stage, won))
-    if "pipelineStageRules" in keys:
-        for r in settings.pipeline_stage_rules:
-            if catalog.deal_stage(r.stage_id) is not None:
-                rules.append(AtDealStages("pipeline_stage_rule", r.lifecycle_stage,
-                                          (r.stage_id,)))
-    if "syncWithPrimaryCompany" in keys and settings.sync_with_primary_company:
-        rules.append(FollowCompany())
-    return Plan(tuple(rules), won)
+    rules = setting_rules(settings, catalog)
+    return Plan(tuple(r for key in applicable(keys) for r in rules.get(key, ())))

@@ -8,6 +8,7 @@ inside the triggering transaction, and when the write returns every effect is vi
 from __future__ import annotations
 
 from collections import deque
+from typing import assert_never
 
 from stagecoach.domain import automation as rules
 from stagecoach.domain.causes import Cause
@@ -18,7 +19,6 @@ from stagecoach.services.core.context import Ctx, Step
 from stagecoach.store.lifecycle import reactions, stage_moves
 from stagecoach.store.records import blocked
 
-DAY_MS = 86_400_000
 CASCADE_STOPPED = "cascade_limit"
 
 
@@ -56,23 +56,29 @@ def _log_stopped(ctx: Ctx, op: int) -> None:
 
 def _run(ctx: Ctx, op: int, intent: rules.Intent) -> int | None:
     ctx.reactions += 1
-    if isinstance(intent, rules.StampCloseDate):
-        return _stamp_close_dates(ctx, op, intent)
+    rule, trigger = intent.rule, intent.trigger
+    if isinstance(rule, rules.StampCloseDate):
+        return _stamp_close_dates(ctx, op, rule, trigger)
     new_op = ctx.reaction_op()
-    if isinstance(intent, rules.FollowPrimaryCompany):
-        reactions.stage_follow_company(ctx.conn, ctx.account_id, op, new_op, intent)
-    else:
-        reactions.stage_deal_rule(ctx.conn, ctx.account_id, op, new_op, intent)
+    # Exhaustive, so that a new kind of rule cannot run as another one (a type error).
+    match rule:
+        case rules.FollowPrimaryCompany():
+            reactions.stage_follow_company(ctx.conn, ctx.account_id, op, new_op, rule, trigger)
+        case rules.AtDealStages():
+            reactions.stage_deal_rule(ctx.conn, ctx.account_id, op, new_op, rule, trigger)
+        case _:
+            assert_never(rule)
     result = stage_moves.apply(ctx.conn, ctx.account_id, new_op, ctx.now, ctx.catalog.stages)
     ctx.at_least(result.now)
     return new_op if result.moved else None
 
 
-def _stamp_close_dates(ctx: Ctx, op: int, intent: rules.StampCloseDate) -> int | None:
+def _stamp_close_dates(ctx: Ctx, op: int, rule: rules.StampCloseDate,
+                       trigger: rules.Trigger) -> int | None:
     from stagecoach.services.core import writes
     from stagecoach.store.records import records
 
-    found = reactions.close_date_candidates(ctx.conn, ctx.account_id, op, intent)
+    found = reactions.close_date_candidates(ctx.conn, ctx.account_id, op, rule, trigger)
     if not found:
         return None
     for ot in (ObjectType.CONTACT, ObjectType.COMPANY):
@@ -85,9 +91,8 @@ def _stamp_close_dates(ctx: Ctx, op: int, intent: rules.StampCloseDate) -> int |
             row = rows.get(rid)
             if row is None or row.values.get("closedate") is not None:
                 continue
-            days = max(0, (won_at - row.created_at) // DAY_MS)
             items.append(writes.ItemWrite(
-                rid, {"closedate": str(won_at), "days_to_close": str(days)}, Cause(kind, cause)))
+                rid, rules.close_date_values(row.created_at, won_at), Cause(kind, cause)))
         if items:
             writes.write(ctx, ot, items, Source.automation("deal_won"),
                          WriteOptions(system=True))

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from stagecoach.domain import automation
 from stagecoach.domain import backfill as rules
 from stagecoach.domain import settings as settings_rules
 from stagecoach.domain.causes import Cause, CauseKind
@@ -37,7 +38,6 @@ log = logging.getLogger("stagecoach.backfill")
 KIND = "apply_settings"
 CHUNK = 1000
 PREVIEW_LIMIT = 100
-DAY_MS = 86_400_000
 PHASES = (("stage", ObjectType.CONTACT), ("stage", ObjectType.COMPANY),
           ("closedate", ObjectType.CONTACT), ("closedate", ObjectType.COMPANY))
 
@@ -143,8 +143,7 @@ def _close_date_step(ctx: Ctx, job_id: int, plan: rules.Plan, ot: ObjectType, af
     if not rows:
         return None
     writes.write(ctx, ot, [
-        writes.ItemWrite(rid, {"closedate": str(won_at),
-                               "days_to_close": str(max(0, (won_at - created) // DAY_MS))},
+        writes.ItemWrite(rid, automation.close_date_values(created, won_at),
                          Cause(CauseKind.JOB, job_id))
         for rid, created, won_at in rows
     ], store.SOURCE, WriteOptions(system=True))

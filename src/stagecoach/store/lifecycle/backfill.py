@@ -7,12 +7,11 @@ some rule of the plan moves forward; a record several rules aim at gets the furt
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import (
     Connection,
     Select,
-    and_,
     case,
     func,
     literal,
@@ -23,12 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from stagecoach.domain import associations as atypes
-from stagecoach.domain.backfill import AtDealStages, EmptyStage, FollowCompany, Plan
+from stagecoach.domain.automation import AtDealStages, EmptyStage, FollowPrimaryCompany
+from stagecoach.domain.backfill import Plan
 from stagecoach.domain.causes import CauseKind
 from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.domain.stages import StageSet
+from stagecoach.store.core.jsonsql import JsonSql
+from stagecoach.store.lifecycle import rule_joins as joins
 from stagecoach.store.schema import associations, property_history, records, stage_moves
 
 R = records.c
@@ -40,32 +41,28 @@ SOURCE = Source.automation("apply_to_existing")
 
 def _targets(account_id: int, ot: ObjectType, plan: Plan) -> list[Select]:  # type: ignore[type-arg]
     out: list[Select] = []  # type: ignore[type-arg]
-    for rule in plan.rules:
-        if isinstance(rule, EmptyStage):
-            out.append(
-                select(R.id.label("record_id"), literal(rule.target).label("target"))
-                .where(R.account_id == account_id, R.object_type == int(ot),
-                       R.archived.is_(False), R.lifecyclestage.is_(None)))
-        elif isinstance(rule, AtDealStages):
-            deal = aliased(records, name="deal")
-            out.append(
-                select(A.to_id.label("record_id"), literal(rule.target).label("target"))
-                .join(deal, and_(deal.c.account_id == A.account_id,
-                                 deal.c.object_type == int(D), deal.c.id == A.from_id,
-                                 deal.c.archived.is_(False),
-                                 deal.c.dealstage.in_(rule.deal_stage_ids)))
-                .where(A.account_id == account_id, A.from_type == int(D),
-                       A.to_type == int(ot), A.type_id == atypes.unlabelled(D, ot).id))
-        elif isinstance(rule, FollowCompany) and ot is C:
-            company = aliased(records, name="company")
-            out.append(
-                select(A.from_id.label("record_id"), company.c.lifecyclestage.label("target"))
-                .join(company, and_(company.c.account_id == A.account_id,
-                                    company.c.object_type == int(CO),
-                                    company.c.id == A.to_id, company.c.archived.is_(False),
-                                    company.c.lifecyclestage.is_not(None)))
-                .where(A.account_id == account_id, A.from_type == int(C),
-                       A.to_type == int(CO), A.type_id == 1))
+    for rule in plan.stage_rules:
+        match rule:
+            case EmptyStage(target=target):
+                out.append(
+                    select(R.id.label("record_id"), literal(target).label("target"))
+                    .where(R.account_id == account_id, R.object_type == int(ot),
+                           R.archived.is_(False), R.lifecyclestage.is_(None)))
+            case AtDealStages(target=target, deal_stage_ids=ids):
+                via = joins.via_deal(associations, ot, ids)
+                out.append(
+                    select(A.to_id.label("record_id"), literal(target).label("target"))
+                    .select_from(via.from_).where(A.account_id == account_id, *via.conds))
+            case FollowPrimaryCompany():
+                if ot is not C:
+                    continue
+                via = joins.via_primary_company(associations)
+                out.append(
+                    select(A.from_id.label("record_id"),
+                           via.other.c.lifecyclestage.label("target"))
+                    .select_from(via.from_).where(A.account_id == account_id, *via.conds))
+            case _:
+                assert_never(rule)
     return out
 
 
@@ -157,7 +154,6 @@ def close_date_chunk(conn: Connection, account_id: int, ot: ObjectType,
     """(record id, created_at, won at) of the next `size` live records after `after` that
     are associated with a won deal and have no closedate; won at is the earliest time one
     of their deals entered a won stage."""
-    deal = aliased(records, name="deal")
     won_at = (
         select(H.record_id.label("deal_id"), func.max(H.ts).label("ts"))
         .where(H.account_id == account_id, H.object_type == int(D),
@@ -166,21 +162,15 @@ def close_date_chunk(conn: Connection, account_id: int, ot: ObjectType,
         .subquery("won_at")
     )
     rec = aliased(records, name="rec")
-    from stagecoach.store.core.jsonsql import JsonSql
-
     closedate = JsonSql(conn).text(rec.c.props, "closedate")
+    via = joins.via_deal(associations, ot, won_stage_ids)
+    deal = via.other
     rows = conn.execute(
         select(rec.c.id, rec.c.created_at,
                func.min(func.coalesce(won_at.c.ts, deal.c.updated_at)))
-        .select_from(associations)
-        .join(deal, and_(deal.c.account_id == A.account_id, deal.c.object_type == int(D),
-                         deal.c.id == A.from_id, deal.c.archived.is_(False),
-                         deal.c.dealstage.in_(won_stage_ids)))
-        .join(rec, and_(rec.c.account_id == A.account_id, rec.c.object_type == int(ot),
-                        rec.c.id == A.to_id, rec.c.archived.is_(False)))
-        .outerjoin(won_at, won_at.c.deal_id == deal.c.id)
-        .where(A.account_id == account_id, A.from_type == int(D), A.to_type == int(ot),
-               A.type_id == atypes.unlabelled(D, ot).id, rec.c.id > after,
+        .select_from(via.from_.join(rec, joins.live(rec, ot, A.account_id, A.to_id))
+                     .outerjoin(won_at, won_at.c.deal_id == deal.c.id))
+        .where(A.account_id == account_id, *via.conds, rec.c.id > after,
                closedate.is_(None))
         .group_by(rec.c.id, rec.c.created_at)
         .order_by(rec.c.id)

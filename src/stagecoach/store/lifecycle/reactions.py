@@ -1,4 +1,8 @@
-"""Set-based forms of the automation intents: who a reaction moves, as INSERT ... SELECT."""
+"""Set-based forms of the automation intents: who a reaction moves, as INSERT ... SELECT.
+
+Each reads what one step changed (its history rows) through the rule's joins
+(store/lifecycle/rule_joins.py), which applying settings to existing records reads too.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    exists,
     func,
     literal,
     null,
@@ -19,11 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from stagecoach.domain import associations as atypes
 from stagecoach.domain.automation import (
     TRIGGER_PROPERTIES,
     AssociationChanges,
-    DealRule,
+    AtDealStages,
     FollowPrimaryCompany,
     PropertyChanges,
     StampCloseDate,
@@ -35,6 +37,7 @@ from stagecoach.domain.objects import ObjectType
 from stagecoach.domain.sources import Source
 from stagecoach.store.core import driver
 from stagecoach.store.core.db import is_postgres
+from stagecoach.store.lifecycle import rule_joins as joins
 from stagecoach.store.schema import (
     association_history,
     associations,
@@ -113,28 +116,22 @@ def _params(account_id: int, op_id: int, new_op: int, rule: str, **more: Any
             "src_id": source.id, "src_label": source.label, **more}
 
 
-def stage_follow_company(
-    conn: Connection, account_id: int, op_id: int, new_op: int, intent: FollowPrimaryCompany
-) -> None:
-    conn.execute(_follow_statement(intent.trigger),
-                 _params(account_id, op_id, new_op, intent.rule))
+def stage_follow_company(conn: Connection, account_id: int, op_id: int, new_op: int,
+                         rule: FollowPrimaryCompany, trigger: Trigger) -> None:
+    conn.execute(_follow_statement(trigger), _params(account_id, op_id, new_op, rule.rule))
 
 
 @lru_cache(maxsize=8)
 def _follow_statement(trigger: Trigger) -> Any:
-    contact = aliased(records, name="contact")
-    company = aliased(records, name="company")
     if trigger is Trigger.COMPANY_STAGE:
+        contact = aliased(records, name="contact")
         q = (
             select(_ACC, _NEW_OP, literal(int(C)), A.from_id, H.value,
                    *_source_columns(), literal(CauseKind.PROPERTY.value), H.id)
             .select_from(property_history)
-            .join(associations, and_(A.account_id == H.account_id, A.to_type == int(CO),
-                                     A.to_id == H.record_id, A.from_type == int(C),
-                                     A.type_id == 1))
-            .join(contact, and_(contact.c.account_id == A.account_id,
-                                contact.c.object_type == int(C), contact.c.id == A.from_id,
-                                contact.c.archived.is_(False)))
+            .join(associations, and_(A.account_id == H.account_id, A.to_id == H.record_id,
+                                     *joins.primary_company_link(A)))
+            .join(contact, joins.live(contact, C, A.account_id, A.from_id))
             .where(H.account_id == _ACC, H.op_id == _OP,
                    H.object_type == int(CO), H.property == "lifecyclestage",
                    H.value.is_not(None))
@@ -143,71 +140,49 @@ def _follow_statement(trigger: Trigger) -> Any:
         ah2 = association_history.alias("ah2")
         latest = (
             select(func.max(ah2.c.id))
-            .where(ah2.c.account_id == _ACC, ah2.c.op_id == _OP, ah2.c.from_type == int(C),
-                   ah2.c.to_type == int(CO), ah2.c.type_id == 1, ah2.c.action == "add")
+            .where(ah2.c.account_id == _ACC, ah2.c.op_id == _OP,
+                   *joins.primary_company_link(ah2.c), ah2.c.action == "add")
             .group_by(ah2.c.from_id)
         )
+        via = joins.via_primary_company(association_history)
         q = (
             select(_ACC, _NEW_OP, literal(int(C)), AH.from_id,
-                   company.c.lifecyclestage, *_source_columns(),
+                   via.other.c.lifecyclestage, *_source_columns(),
                    literal(CauseKind.ASSOCIATION.value), AH.id)
-            .select_from(association_history)
-            .join(company, and_(company.c.account_id == AH.account_id,
-                                company.c.object_type == int(CO), company.c.id == AH.to_id,
-                                company.c.archived.is_(False)))
+            .select_from(via.from_)
             .where(AH.account_id == _ACC, AH.id.in_(latest),
-                   company.c.lifecyclestage.is_not(None),
-                   exists(select(A.type_id).where(
-                       A.account_id == _ACC, A.from_type == int(C),
-                       A.from_id == AH.from_id, A.to_type == int(CO), A.to_id == AH.to_id,
-                       A.type_id == 1)))
+                   joins.still_linked(AH, joins.primary_company_link(A), _ACC))
         )
     return stage_moves.insert().from_select(_MOVE_COLUMNS, q)
 
 
-def stage_deal_rule(
-    conn: Connection, account_id: int, op_id: int, new_op: int, intent: DealRule
-) -> None:
-    params = _params(account_id, op_id, new_op, intent.rule, target=intent.target,
-                     stage_ids=list(intent.deal_stage_ids))
+def stage_deal_rule(conn: Connection, account_id: int, op_id: int, new_op: int,
+                    rule: AtDealStages, trigger: Trigger) -> None:
+    params = _params(account_id, op_id, new_op, rule.rule, target=rule.target,
+                     stage_ids=list(rule.deal_stage_ids))
     for ot in (C, CO):
-        conn.execute(_deal_rule_statement(intent.trigger, ot), params)
+        conn.execute(_deal_rule_statement(trigger, ot), params)
 
 
 def _deal_partners(trigger: Trigger, ot: ObjectType) -> tuple[Any, list[Any], Any, Any, Any]:
     """Records of type `ot` associated with a deal that, in this step, entered one of the
     stages bound as `stage_ids` (DEAL_STAGE) or became associated while at one of them
     (ASSOCIATION). Returns (from clause, conditions, partner id, cause id, cause time)."""
-    unl = atypes.unlabelled(D, ot).id
     rec = aliased(records, name="rec")
     if trigger is Trigger.DEAL_STAGE:
         from_ = (
             property_history
-            .join(associations, and_(A.account_id == H.account_id,
-                                     A.from_type == int(D), A.from_id == H.record_id,
-                                     A.to_type == int(ot), A.type_id == unl))
-            .join(rec, and_(rec.c.account_id == A.account_id,
-                            rec.c.object_type == int(ot), rec.c.id == A.to_id,
-                            rec.c.archived.is_(False)))
+            .join(associations, and_(A.account_id == H.account_id, A.from_id == H.record_id,
+                                     *joins.deal_link(A, ot)))
+            .join(rec, joins.live(rec, ot, A.account_id, A.to_id))
         )
         conds = [H.account_id == _ACC, H.op_id == _OP, H.object_type == int(D),
                  H.property == "dealstage", H.value.in_(_IDS)]
         return from_, conds, A.to_id, H.id, H.ts
-    deal = aliased(records, name="deal")
-    from_ = (
-        association_history
-        .join(deal, and_(deal.c.account_id == AH.account_id,
-                         deal.c.object_type == int(D), deal.c.id == AH.from_id,
-                         deal.c.archived.is_(False), deal.c.dealstage.in_(_IDS)))
-        .join(rec, and_(rec.c.account_id == AH.account_id,
-                        rec.c.object_type == int(ot), rec.c.id == AH.to_id,
-                        rec.c.archived.is_(False)))
-    )
-    conds = [AH.account_id == _ACC, AH.op_id == _OP, AH.from_type == int(D),
-             AH.to_type == int(ot), AH.type_id == unl, AH.action == "add",
-             exists(select(A.type_id).where(
-                 A.account_id == _ACC, A.from_type == int(D), A.from_id == AH.from_id,
-                 A.to_type == int(ot), A.to_id == AH.to_id, A.type_id == unl))]
+    via = joins.via_deal(association_history, ot, _IDS)
+    from_ = via.from_.join(rec, joins.live(rec, ot, AH.account_id, AH.to_id))
+    conds = [AH.account_id == _ACC, AH.op_id == _OP, *via.conds, AH.action == "add",
+             joins.still_linked(AH, joins.deal_link(A, ot), _ACC)]
     return from_, conds, AH.to_id, AH.id, AH.from_id
 
 
@@ -231,17 +206,17 @@ def _won_partners_statement(trigger: Trigger, ot: ObjectType) -> Any:
     return select(partner, when, cause).select_from(from_).where(*conds)
 
 
-def close_date_candidates(
-    conn: Connection, account_id: int, op_id: int, intent: StampCloseDate
-) -> list[tuple[ObjectType, int, int, CauseKind, int]]:
+def close_date_candidates(conn: Connection, account_id: int, op_id: int,
+                          rule: StampCloseDate, trigger: Trigger
+                          ) -> list[tuple[ObjectType, int, int, CauseKind, int]]:
     """(object type, record id, won time, cause kind, cause id) of records associated with
     deals won in the step. Deals won together give the earliest time and first cause."""
     found: dict[tuple[ObjectType, int], tuple[int, CauseKind, int]] = {}
-    params = {"acc": account_id, "op": op_id, "stage_ids": list(intent.won_stage_ids)}
-    kind = _CAUSE_KIND[intent.trigger]
+    params = {"acc": account_id, "op": op_id, "stage_ids": list(rule.deal_stage_ids)}
+    kind = _CAUSE_KIND[trigger]
     for ot in (C, CO):
-        rows = conn.execute(_won_partners_statement(intent.trigger, ot), params).all()
-        if intent.trigger is Trigger.DEAL_STAGE:
+        rows = conn.execute(_won_partners_statement(trigger, ot), params).all()
+        if trigger is Trigger.DEAL_STAGE:
             hits = [(r[0], int(r[1]), kind, int(r[2])) for r in rows]
         else:
             # The third column is the deal; it was won when it last changed stage.

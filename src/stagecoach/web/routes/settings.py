@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from stagecoach.domain.backfill import applicable
 from stagecoach.domain.errors import DomainError
 from stagecoach.domain.policy import BackwardWrites
 from stagecoach.services.core.context import Ctx
@@ -81,7 +82,7 @@ def show(request: Request, apply: str = "") -> Response:
     from stagecoach.web.routes import settings_backfill as bf
 
     session = sessions.require(request)
-    keys = bf.applicable(apply.split(",")) if session.is_admin else []
+    keys = applicable(apply.split(",")) if session.is_admin else []
 
     def load(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
         current = settings.get(ctx)
@@ -108,7 +109,7 @@ async def save(request: Request) -> Response:
 
         body = bf.changed(settings.get(ctx), patch)
         settings.patch(ctx, patch)
-        return bf.applicable(body)
+        return applicable(body)
 
     try:
         keys = run(request, session, apply)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from stagecoach.domain.backfill import applicable
 from stagecoach.domain.errors import DomainError
 from stagecoach.services.core.context import Ctx
 from stagecoach.services.lifecycle import backfill, settings
@@ -28,18 +29,11 @@ from stagecoach.web.session import WebSession
 
 router = APIRouter(route_class=WebRoute)
 URL = settings_page.URL
-# The settings whose change can move existing records (domain/backfill.plan).
-BACKFILL_KEYS = ("createDefault", "dealCreated", "dealWon", "pipelineStageRules",
-                 "syncWithPrimaryCompany")
 PREVIEW_CAP = 50
 
 
 def changed(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in patch.items() if current.get(k) != v}
-
-
-def applicable(keys: list[str] | dict[str, Any]) -> list[str]:
-    return [k for k in BACKFILL_KEYS if k in keys]
 
 
 def _require_admin(session: WebSession) -> None:
