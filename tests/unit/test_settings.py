@@ -19,6 +19,7 @@ def test_defaults_match_the_api_spec() -> None:
         "dealCreated": {"enabled": True, "stage": "opportunity"},
         "dealWon": {"enabled": True, "stage": "customer"},
         "syncWithPrimaryCompany": False,
+        "companySyncScope": "primary",  # automation spec rule 78
         "autoAssociateCompaniesByDomain": True,
         "apiBackwardWrites": "ignore",
         "pipelineStageRules": [],

@@ -19,7 +19,7 @@ from enum import StrEnum
 from stagecoach.domain import associations as atypes
 from stagecoach.domain.catalog import Catalog
 from stagecoach.domain.objects import ObjectType
-from stagecoach.domain.settings import AutomationSettings
+from stagecoach.domain.settings import AutomationSettings, CompanySyncScope
 from stagecoach.domain.stays import DAY_MS
 
 
@@ -84,9 +84,18 @@ class AtDealStages:
 
 @dataclass(frozen=True)
 class FollowPrimaryCompany:
-    """Rule 21: a contact gets its primary company's stage."""
+    """Rule 21: a contact gets its primary company's stage; with `all_contacts` (rule 78),
+    every contact associated with a company gets its stage."""
 
+    all_contacts: bool = False
     rule: str = "company_sync"
+
+    @property
+    def link_type_id(self) -> int:
+        """The contact -> company association the sync follows: the primary one, or the
+        unlabelled one every association comes with."""
+        return (atypes.unlabelled(ObjectType.CONTACT, ObjectType.COMPANY).id
+                if self.all_contacts else atypes.CONTACT_TO_PRIMARY_COMPANY)
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,8 @@ def setting_rules(settings: AutomationSettings, catalog: Catalog) -> dict[str, t
     if pipeline:
         out["pipelineStageRules"] = pipeline
     if settings.sync_with_primary_company:
-        out["syncWithPrimaryCompany"] = (FollowPrimaryCompany(),)
+        out["syncWithPrimaryCompany"] = (FollowPrimaryCompany(
+            settings.company_sync_scope is CompanySyncScope.ALL_CONTACTS),)
     return out
 
 
@@ -190,6 +200,6 @@ def reactions(summary: StepSummary, catalog: Catalog) -> list[Intent]:
         assert isinstance(rule, FollowPrimaryCompany)
         if any(v for v in summary.has_property(CO, "lifecyclestage")):
             out.append(Intent(rule, Trigger.COMPANY_STAGE))
-        if summary.has_association(C, CO, atypes.CONTACT_TO_PRIMARY_COMPANY):
+        if summary.has_association(C, CO, rule.link_type_id):
             out.append(Intent(rule, Trigger.PRIMARY_SET))
     return out

@@ -9,7 +9,9 @@ existing record instead of on what one step changed:
 - `dealCreated` on with S: records associated with an open deal get S.
 - `dealWon` on with S: records associated with a won deal get S, and those whose
   `closedate` is empty get `closedate` = when the deal was won and `days_to_close`.
-- `syncWithPrimaryCompany` true: contacts take their primary company's stage.
+- `syncWithPrimaryCompany` true: contacts take their primary company's stage (with
+  `companySyncScope` allContacts, every associated company's; naming either key applies
+  the sync).
 - `pipelineStageRules`: records associated with a deal at a rule's deal stage get its stage.
 
 Only the keys present in the request are applied (a request naming only `dealWon` does not
@@ -43,8 +45,11 @@ StageRule = EmptyStage | AtDealStages | FollowPrimaryCompany
 
 
 def applicable(keys: Iterable[str]) -> list[str]:
-    """Those of `keys` that name a setting applying to existing records can change."""
+    """Those of `keys` that name a setting applying to existing records can change (the
+    sync's scope is part of the sync)."""
     named = set(keys)
+    if "companySyncScope" in named:
+        named.add("syncWithPrimaryCompany")
     return [k for k in BACKFILL_KEYS if k in named]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from stagecoach.domain.deals import Pipeline
@@ -25,12 +26,22 @@ class PipelineStageRule:
     lifecycle_stage: str
 
 
+class CompanySyncScope(StrEnum):
+    """Which contacts rule 21's sync reaches (automation spec rule 78): those whose primary
+    company it is, or every contact associated with the company (HubSpot's behaviour with
+    the Salesforce integration)."""
+
+    PRIMARY = "primary"
+    ALL_CONTACTS = "allContacts"
+
+
 @dataclass(frozen=True)
 class AutomationSettings:
     create_default: StageSetting = StageSetting(False, "lead")
     deal_created: StageSetting = StageSetting(True, "opportunity")
     deal_won: StageSetting = StageSetting(True, "customer")
     sync_with_primary_company: bool = False
+    company_sync_scope: CompanySyncScope = CompanySyncScope.PRIMARY
     auto_associate_companies_by_domain: bool = True
     api_backward_writes: BackwardWrites = BackwardWrites.IGNORE
     pipeline_stage_rules: tuple[PipelineStageRule, ...] = field(default_factory=tuple)
@@ -41,6 +52,7 @@ class AutomationSettings:
             "dealCreated": _stage_setting_json(self.deal_created),
             "dealWon": _stage_setting_json(self.deal_won),
             "syncWithPrimaryCompany": self.sync_with_primary_company,
+            "companySyncScope": self.company_sync_scope.value,
             "autoAssociateCompaniesByDomain": self.auto_associate_companies_by_domain,
             "apiBackwardWrites": self.api_backward_writes.value,
             "pipelineStageRules": [
@@ -63,7 +75,7 @@ def _stage_setting_json(s: StageSetting) -> dict[str, Any]:
 
 
 _KEYS = {
-    "createDefault", "dealCreated", "dealWon", "syncWithPrimaryCompany",
+    "createDefault", "dealCreated", "dealWon", "syncWithPrimaryCompany", "companySyncScope",
     "autoAssociateCompaniesByDomain", "apiBackwardWrites", "pipelineStageRules",
 }
 
@@ -149,6 +161,12 @@ def merge(
     if "syncWithPrimaryCompany" in patch:
         s = replace(s, sync_with_primary_company=_bool(
             "syncWithPrimaryCompany", patch["syncWithPrimaryCompany"]))
+    if "companySyncScope" in patch:
+        try:
+            s = replace(s, company_sync_scope=CompanySyncScope(patch["companySyncScope"]))
+        except (ValueError, TypeError):
+            raise _bad("companySyncScope is one of primary, allContacts",
+                       key="companySyncScope") from None
     if "autoAssociateCompaniesByDomain" in patch:
         s = replace(s, auto_associate_companies_by_domain=_bool(
             "autoAssociateCompaniesByDomain", patch["autoAssociateCompaniesByDomain"]))
@@ -178,6 +196,7 @@ def from_stored(data: Mapping[str, Any] | None) -> AutomationSettings:
         deal_created=ss("dealCreated", d.deal_created),
         deal_won=ss("dealWon", d.deal_won),
         sync_with_primary_company=bool(data.get("syncWithPrimaryCompany", False)),
+        company_sync_scope=CompanySyncScope(data.get("companySyncScope", "primary")),
         auto_associate_companies_by_domain=bool(
             data.get("autoAssociateCompaniesByDomain", True)),
         api_backward_writes=BackwardWrites(data.get("apiBackwardWrites", "ignore")),

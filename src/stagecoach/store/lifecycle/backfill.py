@@ -56,7 +56,7 @@ def _targets(account_id: int, ot: ObjectType, plan: Plan) -> list[Select]:  # ty
             case FollowPrimaryCompany():
                 if ot is not C:
                     continue
-                via = joins.via_primary_company(associations)
+                via = joins.via_company(associations, rule.link_type_id)
                 out.append(
                     select(A.from_id.label("record_id"),
                            via.other.c.lifecyclestage.label("target"))

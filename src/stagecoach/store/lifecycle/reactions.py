@@ -118,11 +118,12 @@ def _params(account_id: int, op_id: int, new_op: int, rule: str, **more: Any
 
 def stage_follow_company(conn: Connection, account_id: int, op_id: int, new_op: int,
                          rule: FollowPrimaryCompany, trigger: Trigger) -> None:
-    conn.execute(_follow_statement(trigger), _params(account_id, op_id, new_op, rule.rule))
+    conn.execute(_follow_statement(trigger, rule.link_type_id),
+                 _params(account_id, op_id, new_op, rule.rule))
 
 
 @lru_cache(maxsize=8)
-def _follow_statement(trigger: Trigger) -> Any:
+def _follow_statement(trigger: Trigger, type_id: int) -> Any:
     if trigger is Trigger.COMPANY_STAGE:
         contact = aliased(records, name="contact")
         q = (
@@ -130,7 +131,7 @@ def _follow_statement(trigger: Trigger) -> Any:
                    *_source_columns(), literal(CauseKind.PROPERTY.value), H.id)
             .select_from(property_history)
             .join(associations, and_(A.account_id == H.account_id, A.to_id == H.record_id,
-                                     *joins.primary_company_link(A)))
+                                     *joins.company_link(A, type_id)))
             .join(contact, joins.live(contact, C, A.account_id, A.from_id))
             .where(H.account_id == _ACC, H.op_id == _OP,
                    H.object_type == int(CO), H.property == "lifecyclestage",
@@ -141,17 +142,17 @@ def _follow_statement(trigger: Trigger) -> Any:
         latest = (
             select(func.max(ah2.c.id))
             .where(ah2.c.account_id == _ACC, ah2.c.op_id == _OP,
-                   *joins.primary_company_link(ah2.c), ah2.c.action == "add")
+                   *joins.company_link(ah2.c, type_id), ah2.c.action == "add")
             .group_by(ah2.c.from_id)
         )
-        via = joins.via_primary_company(association_history)
+        via = joins.via_company(association_history, type_id)
         q = (
             select(_ACC, _NEW_OP, literal(int(C)), AH.from_id,
                    via.other.c.lifecyclestage, *_source_columns(),
                    literal(CauseKind.ASSOCIATION.value), AH.id)
             .select_from(via.from_)
             .where(AH.account_id == _ACC, AH.id.in_(latest),
-                   joins.still_linked(AH, joins.primary_company_link(A), _ACC))
+                   joins.still_linked(AH, joins.company_link(A, type_id), _ACC))
         )
     return stage_moves.insert().from_select(_MOVE_COLUMNS, q)
 

@@ -37,10 +37,10 @@ def deal_link(links: Any, ot: ObjectType) -> list[ColumnElement[bool]]:
             links.type_id == atypes.unlabelled(D, ot).id]
 
 
-def primary_company_link(links: Any) -> list[ColumnElement[bool]]:
-    """`links` rows from a contact to its primary company."""
-    return [links.from_type == int(C), links.to_type == int(CO),
-            links.type_id == atypes.CONTACT_TO_PRIMARY_COMPANY]
+def company_link(links: Any, type_id: int) -> list[ColumnElement[bool]]:
+    """`links` rows from a contact to a company, of the type the sync follows
+    (FollowPrimaryCompany.link_type_id: the primary one, or any)."""
+    return [links.from_type == int(C), links.to_type == int(CO), links.type_id == type_id]
 
 
 def still_linked(history: Any, link: Sequence[ColumnElement[bool]], account_id: Any
@@ -71,10 +71,10 @@ def via_deal(links: Table, ot: ObjectType, stage_ids: Any) -> Via:
                deal_link(L, ot), deal)
 
 
-def via_primary_company(links: Table) -> Via:
-    """`links` rows from a contact to its primary company, live and with a stage."""
+def via_company(links: Table, type_id: int) -> Via:
+    """`links` rows from a contact to a company (`company_link`), live and with a stage."""
     company = aliased(records, name="company")
     L = links.c
     return Via(links.join(company, and_(live(company, CO, L.account_id, L.to_id),
                                         company.c.lifecyclestage.is_not(None))),
-               primary_company_link(L), company)
+               company_link(L, type_id), company)

@@ -47,6 +47,7 @@ def patch_from_form(form: FormData) -> dict[str, Any]:
         for key, _, _ in STAGE_SETTINGS
     }
     patch["syncWithPrimaryCompany"] = form.get("syncWithPrimaryCompany") == "on"
+    patch["companySyncScope"] = text(form, "companySyncScope", 20) or "primary"
     patch["autoAssociateCompaniesByDomain"] = form.get("autoAssociateCompaniesByDomain") == "on"
     patch["apiBackwardWrites"] = text(form, "apiBackwardWrites", 20)
     rules = []
