@@ -23,9 +23,10 @@ def install(app: FastAPI) -> None:
         settings,
         settings_backfill,
         stages,
+        tokens,
     )
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for module in (auth, lists, record, deals, settings, settings_backfill, stages, reports,
-                   forms, imports):
+                   forms, imports, tokens):
         app.include_router(module.router, include_in_schema=False)

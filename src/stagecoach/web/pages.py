@@ -28,6 +28,7 @@ NAVIGATION = (
     ("imports", "Imports", "/imports"),
     ("settings", "Settings", "/settings/lifecycle"),
     ("stages", "Stages", "/settings/lifecycle-stages"),
+    ("tokens", "API tokens", "/settings/tokens"),
 )
 
 
